@@ -1,0 +1,95 @@
+#ifndef neuhom_fem_parameters_h
+#define neuhom_fem_parameters_h
+
+#include <deal.II/base/function_parser.h>
+#include <deal.II/base/parameter_handler.h>
+
+#include <memory>
+#include <string>
+
+namespace neuhom {
+  using namespace dealii;
+
+  /** Subsection "Discretization": the finite element and its quadrature. */
+  struct DiscretizationParameters
+  {
+    unsigned int degree            = 1;
+    unsigned int quadrature_points = 0;
+
+    static void
+    declare_parameters(ParameterHandler &prm);
+    void
+    parse_parameters(ParameterHandler &prm);
+
+    /** Gauss points per direction: the prm value, or degree + 2 if 0. */
+    unsigned int
+    n_quadrature_points() const
+    {
+      return quadrature_points > 0 ? quadrature_points : degree + 2;
+    }
+  };
+
+
+  /** Subsection "Linear solver": Trilinos CG preconditioned by ML AMG. */
+  struct LinearSolverParameters
+  {
+    double       relative_tolerance = 1e-10;
+    unsigned int max_iterations     = 5000;
+    unsigned int smoother_sweeps    = 2;
+
+    static void
+    declare_parameters(ParameterHandler &prm);
+    void
+    parse_parameters(ParameterHandler &prm);
+  };
+
+
+  /** Subsection "Time stepping": theta scheme for u_t - div(a grad u) = f. */
+  struct TimeSteppingParameters
+  {
+    std::string  scheme       = "backward Euler";
+    double       final_time   = 1.;
+    double       time_step    = 0.01;
+    unsigned int output_every = 0;
+
+    static void
+    declare_parameters(ParameterHandler &prm);
+    void
+    parse_parameters(ParameterHandler &prm);
+
+    /** 1 for backward Euler, 1/2 for Crank-Nicolson. */
+    double
+    theta() const;
+
+    unsigned int
+    n_steps() const;
+  };
+
+
+  /**
+   * Subsection "Problem": the data of -div(a grad u) = f (or its parabolic
+   * version) as expressions of x, y, z and t: right-hand side, Dirichlet
+   * values, initial values, and optionally the exact solution for
+   * manufactured-solution checks.
+   */
+  template <int dim>
+  struct ProblemFunctions
+  {
+    std::unique_ptr<FunctionParser<dim>> right_hand_side;
+    std::unique_ptr<FunctionParser<dim>> boundary_values;
+    std::unique_ptr<FunctionParser<dim>> initial_values;
+    std::unique_ptr<FunctionParser<dim>> exact_solution; // may be null
+    bool right_hand_side_is_time_dependent = false;
+
+    static void
+    declare_parameters(ParameterHandler &prm);
+    void
+    parse_parameters(ParameterHandler &prm);
+
+    /** Set the time of every function. */
+    void
+    set_time(double t) const;
+  };
+} // namespace neuhom
+
+#endif

@@ -1,0 +1,186 @@
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/multithread_info.h>
+
+#include <neuhom/core/input_error.h>
+#include <neuhom/core/program.h>
+
+#include <ATen/Parallel.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace neuhom {
+  void
+  RunSettings::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Dimension",
+                      "2",
+                      Patterns::Integer(2, 3),
+                      "Space dimension of the problem on the unit hypercube.");
+    prm.declare_entry("Output directory",
+                      "output",
+                      Patterns::DirectoryName(),
+                      "Where summary.json, fields and histories are written. "
+                      "Created if it does not exist.");
+    prm.declare_entry("Threads per rank",
+                      "1",
+                      Patterns::Integer(1, 256),
+                      "Threads each MPI rank uses for deal.II assembly and "
+                      "LibTorch kernels.");
+    prm.declare_entry("Write vtu",
+                      "true",
+                      Patterns::Bool(),
+                      "Write VTU/PVTU fields for ParaView.");
+  }
+
+
+  void
+  RunSettings::parse_parameters(ParameterHandler &prm)
+  {
+    dimension        = prm.get_integer("Dimension");
+    output_directory = prm.get("Output directory");
+    threads_per_rank = prm.get_integer("Threads per rank");
+    write_vtu        = prm.get_bool("Write vtu");
+    require(!output_directory.empty(), "Output directory", "must not be empty");
+  }
+
+
+  void
+  create_output_directory(const std::string &directory, MPI_Comm comm)
+  {
+    std::string error;
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      {
+        std::error_code code;
+        std::filesystem::create_directories(directory, code);
+        if (code || !std::filesystem::is_directory(directory))
+          error = "cannot create the output directory '" + directory +
+                  "': " + code.message();
+      }
+    error = Utilities::MPI::broadcast(comm, error, 0);
+    if (!error.empty())
+      throw InputError(error);
+  }
+
+
+  namespace {
+    std::string
+    info_of(const ExceptionBase &e)
+    {
+      std::ostringstream out;
+      e.print_info(out);
+      std::string text = out.str();
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
+      return text;
+    }
+
+    void
+    print_usage(const std::string &name, const std::string &description)
+    {
+      std::cout << name << ": " << description << "\n\n"
+                << "Usage:\n"
+                << "  " << name << " file.prm            run\n"
+                << "  mpirun -np N " << name << " file.prm\n"
+                << "  " << name
+                << " --print-parameters  print the documented default "
+                   "parameter file\n"
+                << "  " << name << " --help" << std::endl;
+    }
+  } // namespace
+
+
+  int
+  run_program(
+    int                                            argc,
+    char                                         **argv,
+    const std::string                             &name,
+    const std::string                             &description,
+    const std::function<void(ParameterHandler &)> &declare,
+    const std::function<void(ParameterHandler &, const RunSettings &)> &run)
+  {
+    // One deal.II thread until the prm says otherwise.
+    Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+    const MPI_Comm                   comm = MPI_COMM_WORLD;
+    const bool is_root = Utilities::MPI::this_mpi_process(comm) == 0;
+
+    const auto fail = [&](const std::string &message) {
+      if (is_root)
+        std::cerr << name << ": error: " << message << std::endl;
+      return 1;
+    };
+
+    ParameterHandler prm;
+    RunSettings::declare_parameters(prm);
+    declare(prm);
+
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h"))
+      {
+        if (is_root)
+          print_usage(name, description);
+        return 0;
+      }
+    if (args.size() == 1 && args[0] == "--print-parameters")
+      {
+        if (is_root)
+          prm.print_parameters(std::cout, ParameterHandler::PRM);
+        return 0;
+      }
+    if (args.size() != 1 || args[0].empty() || args[0][0] == '-')
+      {
+        if (is_root)
+          print_usage(name, description);
+        return 2;
+      }
+
+    const std::string &file_name = args[0];
+    if (!std::ifstream(file_name))
+      return fail("cannot open the parameter file '" + file_name + "'");
+
+    RunSettings settings;
+    try
+      {
+        prm.parse_input(file_name, "", false, true);
+        settings.parse_parameters(prm);
+      }
+    catch (const ExceptionBase &e)
+      {
+        return fail("in parameter file '" + file_name + "': " + info_of(e));
+      }
+    catch (const InputError &e)
+      {
+        return fail("in parameter file '" + file_name + "': " + e.what());
+      }
+
+    MultithreadInfo::set_thread_limit(settings.threads_per_rank);
+    at::set_num_threads(settings.threads_per_rank);
+
+    try
+      {
+        run(prm, settings);
+      }
+    catch (const InputError &e)
+      {
+        // Input errors are detected identically on every rank.
+        return fail("in parameter file '" + file_name + "': " + e.what());
+      }
+    catch (const ExceptionBase &e)
+      {
+        std::cerr << name << ": error: " << info_of(e) << std::endl;
+        if (Utilities::MPI::n_mpi_processes(comm) > 1)
+          MPI_Abort(comm, 1);
+        return 1;
+      }
+    catch (const std::exception &e)
+      {
+        std::cerr << name << ": error: " << e.what() << std::endl;
+        if (Utilities::MPI::n_mpi_processes(comm) > 1)
+          MPI_Abort(comm, 1);
+        return 1;
+      }
+    return 0;
+  }
+} // namespace neuhom

@@ -1,0 +1,101 @@
+#include <deal.II/grid/grid_generator.h>
+
+#include <neuhom/core/input_error.h>
+#include <neuhom/fem/mesh.h>
+
+#include <cmath>
+
+namespace neuhom {
+  void
+  MeshParameters::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Mesh");
+    prm.declare_entry("Fine cells per direction",
+                      "128",
+                      Patterns::Integer(1, 1 << 16),
+                      "1/h: the fine mesh divides the unit hypercube into "
+                      "this many cells per direction.");
+    prm.declare_entry("Minimum fine cells per eps",
+                      "4",
+                      Patterns::Double(0.),
+                      "For smooth coefficients: the fine mesh must have at "
+                      "least this many cells per oscillation period eps.");
+    prm.leave_subsection();
+  }
+
+
+  void
+  MeshParameters::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Mesh");
+    fine_cells_per_direction = prm.get_integer("Fine cells per direction");
+    min_fine_cells_per_eps   = prm.get_double("Minimum fine cells per eps");
+    prm.leave_subsection();
+  }
+
+
+  template <int dim>
+  void
+  MeshParameters::check_resolution(const Coefficient<dim> &coefficient) const
+  {
+    const auto grid = coefficient.grid_cells_per_direction();
+    for (const unsigned int n : grid)
+      require(fine_cells_per_direction % n == 0,
+              "Mesh/Fine cells per direction",
+              "the coefficient is piecewise constant on a grid of " +
+                to_text(n) +
+                " cells per direction, so the number of fine cells (" +
+                std::to_string(fine_cells_per_direction) +
+                ") must be a multiple of " + to_text(n));
+    if (grid.empty())
+      {
+        const double cells_per_eps = coefficient.feature_size() / h();
+        require(cells_per_eps >= min_fine_cells_per_eps - 1e-12,
+                "Mesh/Fine cells per direction",
+                "eps = " + to_text(coefficient.feature_size()) +
+                  " is not resolved: h = 1/" +
+                  std::to_string(fine_cells_per_direction) + " gives " +
+                  to_text(cells_per_eps) + " cells per eps, at least " +
+                  to_text(min_fine_cells_per_eps) +
+                  " ('Mesh/Minimum fine cells per eps') are required");
+      }
+  }
+
+
+  void
+  check_nested(const unsigned int coarse_cells,
+               const unsigned int fine_cells,
+               const std::string &entry)
+  {
+    require(coarse_cells > 0 && fine_cells % coarse_cells == 0,
+            entry,
+            "H/h must be an integer: " + std::to_string(coarse_cells) +
+              " coarse cells per direction do not divide the " +
+              std::to_string(fine_cells) + " fine cells per direction");
+  }
+
+
+  template <int dim>
+  void
+  make_unit_hypercube(Triangulation<dim> &triangulation, const unsigned int n)
+  {
+    unsigned int n0 = n, refinements = 0;
+    while (n0 % 2 == 0 && n0 > 1)
+      {
+        n0 /= 2;
+        ++refinements;
+      }
+    GridGenerator::subdivided_hyper_cube(triangulation, n0, 0., 1.);
+    triangulation.refine_global(refinements);
+  }
+
+
+  template void
+  MeshParameters::check_resolution(const Coefficient<2> &) const;
+  template void
+  MeshParameters::check_resolution(const Coefficient<3> &) const;
+  template void
+  make_unit_hypercube(Triangulation<2> &, unsigned int);
+  template void
+  make_unit_hypercube(Triangulation<3> &, unsigned int);
+} // namespace neuhom

@@ -4,8 +4,11 @@
 #include <neuhom/core/input_error.h>
 
 #include <cctype>
+#include <cmath>
+#include <sstream>
 
-namespace neuhom {
+namespace neuhom
+{
   template <int dim>
   void
   Coefficient<dim>::set_parameters(const std::vector<double> &p)
@@ -16,7 +19,33 @@ namespace neuhom {
   }
 
 
-  namespace {
+  template <int dim>
+  void
+  check_positivity(const Coefficient<dim> &coefficient, unsigned int n)
+  {
+    n                           = std::min(n, dim == 2 ? 1024u : 96u);
+    const unsigned int n_points = Utilities::fixed_power<dim>(n);
+    for (unsigned int i = 0; i < n_points; ++i)
+      {
+        Point<dim>   x;
+        unsigned int rest = i;
+        for (unsigned int d = 0; d < dim; ++d, rest /= n)
+          x[d] = (rest % n + 0.5) / n;
+        const double a = coefficient.value(x);
+        if (!(a > 0) || !std::isfinite(a))
+          {
+            std::ostringstream where;
+            where << x;
+            throw InputError("Coefficient: the coefficient is not positive "
+                             "and finite: a(" +
+                             where.str() + ") = " + to_text(a));
+          }
+      }
+  }
+
+
+  namespace
+  {
     struct RegisteredType
     {
       std::string                           description;
@@ -135,6 +164,10 @@ namespace neuhom {
   }
 
 
+  template void
+  check_positivity(const Coefficient<2> &, unsigned int);
+  template void
+  check_positivity(const Coefficient<3> &, unsigned int);
   template class Coefficient<2>;
   template class Coefficient<3>;
   template std::unique_ptr<Coefficient<2>>

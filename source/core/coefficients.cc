@@ -9,9 +9,12 @@
 #include <fstream>
 #include <sstream>
 
-namespace neuhom {
-  namespace Coefficients {
-    namespace {
+namespace neuhom
+{
+  namespace Coefficients
+  {
+    namespace
+    {
       // splitmix64 (Steele, Lea, Flood 2014): a bijective mixer with full
       // avalanche, so neighbouring indices give independent-looking values.
       std::uint64_t

@@ -7,7 +7,8 @@
 #include <regex>
 #include <sstream>
 
-namespace neuhom {
+namespace neuhom
+{
   bool
   uses_time(const std::string &expression)
   {

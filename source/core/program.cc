@@ -11,7 +11,8 @@
 #include <iostream>
 #include <sstream>
 
-namespace neuhom {
+namespace neuhom
+{
   void
   RunSettings::declare_parameters(ParameterHandler &prm)
   {
@@ -65,15 +66,19 @@ namespace neuhom {
   }
 
 
-  namespace {
+  namespace
+  {
     std::string
     info_of(const ExceptionBase &e)
     {
       std::ostringstream out;
       e.print_info(out);
-      std::string text = out.str();
-      while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-        text.pop_back();
+      // deal.II formats its messages over several indented lines; one line
+      // reads better after "error:".
+      std::istringstream words(out.str());
+      std::string        text, word;
+      while (words >> word)
+        text += (text.empty() ? "" : " ") + word;
       return text;
     }
 
@@ -87,6 +92,9 @@ namespace neuhom {
                 << "  " << name
                 << " --print-parameters  print the documented default "
                    "parameter file\n"
+                << "  " << name
+                << " --validate file.prm check a parameter file without "
+                   "running\n"
                 << "  " << name << " --help" << std::endl;
     }
   } // namespace
@@ -129,14 +137,16 @@ namespace neuhom {
           prm.print_parameters(std::cout, ParameterHandler::PRM);
         return 0;
       }
-    if (args.size() != 1 || args[0].empty() || args[0][0] == '-')
+    const bool validate_only = args.size() == 2 && args[0] == "--validate";
+    if (!(args.size() == 1 || validate_only) || args.back().empty() ||
+        args.back()[0] == '-')
       {
         if (is_root)
           print_usage(name, description);
         return 2;
       }
 
-    const std::string &file_name = args[0];
+    const std::string &file_name = args.back();
     if (!std::ifstream(file_name))
       return fail("cannot open the parameter file '" + file_name + "'");
 
@@ -145,6 +155,7 @@ namespace neuhom {
       {
         prm.parse_input(file_name, "", false, true);
         settings.parse_parameters(prm);
+        settings.validate_only = validate_only;
       }
     catch (const ExceptionBase &e)
       {
@@ -161,6 +172,9 @@ namespace neuhom {
     try
       {
         run(prm, settings);
+        if (validate_only && is_root)
+          std::cout << "The parameter file '" << file_name << "' is valid."
+                    << std::endl;
       }
     catch (const InputError &e)
       {

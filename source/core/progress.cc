@@ -3,7 +3,8 @@
 #include <iomanip>
 #include <sstream>
 
-namespace neuhom {
+namespace neuhom
+{
   Progress::Progress(const ConditionalOStream &out,
                      const std::string        &label,
                      const unsigned int        total,

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-namespace neuhom {
-  namespace {
+namespace neuhom
+{
+  namespace
+  {
     // deal.II's full JSON output stores each entry as {"value": ...}, the
     // short one as a plain string; keep the plain values, nested by
     // subsection.

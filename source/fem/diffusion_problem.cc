@@ -17,7 +17,8 @@
 #include <cmath>
 #include <limits>
 
-namespace neuhom {
+namespace neuhom
+{
   template <int dim>
   DiffusionProblem<dim>::DiffusionProblem(
     MPI_Comm                        comm,

@@ -2,7 +2,8 @@
 
 #include <neuhom/fem/field_comparison.h>
 
-namespace neuhom {
+namespace neuhom
+{
   template <int dim>
   FieldDifference
   compare_with_fine(const DiffusionProblem<dim>  &fine,

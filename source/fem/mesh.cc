@@ -5,7 +5,8 @@
 
 #include <cmath>
 
-namespace neuhom {
+namespace neuhom
+{
   void
   MeshParameters::declare_parameters(ParameterHandler &prm)
   {

@@ -4,7 +4,8 @@
 
 #include <cmath>
 
-namespace neuhom {
+namespace neuhom
+{
   void
   DiscretizationParameters::declare_parameters(ParameterHandler &prm)
   {

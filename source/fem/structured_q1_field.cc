@@ -7,7 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
-namespace neuhom {
+namespace neuhom
+{
   template <int dim>
   StructuredQ1Field<dim>::StructuredQ1Field(
     const DoFHandler<dim>               &dof_handler,
@@ -42,7 +43,8 @@ namespace neuhom {
   }
 
 
-  namespace {
+  namespace
+  {
     // Cell index and local coordinate in [0, 1] of x on a grid of n cells.
     std::pair<unsigned int, double>
     locate(const double x, const unsigned int n)

@@ -28,7 +28,8 @@
 #include <fstream>
 #include <iomanip>
 
-namespace Step1 {
+namespace Step1
+{
   using namespace dealii;
   using namespace neuhom;
 
@@ -100,6 +101,7 @@ namespace Step1 {
     mesh.parse_parameters(prm);
     auto coefficient = CoefficientFactory::create<dim>(prm);
     mesh.check_resolution(*coefficient);
+    check_positivity(*coefficient, mesh.fine_cells_per_direction);
     ProblemFunctions<dim> functions;
     functions.parse_parameters(prm);
     DiscretizationParameters discretization;
@@ -115,6 +117,8 @@ namespace Step1 {
                    mesh.fine_cells_per_direction,
                    "Coarse FEM/Coarse cells per direction");
     const bool parabolic = comparison.problem_type == "parabolic";
+    if (settings.validate_only)
+      return;
 
     create_output_directory(settings.output_directory, comm);
     ConditionalOStream pcout(std::cout,

@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**
@@ -65,6 +66,17 @@ namespace neuhom {
   };
 
   /**
+   * Throw an InputError unless @p coefficient is positive and finite at the
+   * centres of a uniform grid with @p n cells per direction (capped so that
+   * the check stays cheap in 3D), at its current time. Programs call it while
+   * they parse the prm, so a bad coefficient is reported before any work;
+   * the assembly loops check every quadrature point again.
+   */
+  template <int dim>
+  void
+  check_positivity(const Coefficient<dim> &coefficient, unsigned int n);
+
+  /**
    * The registry of coefficient types. Each type is registered once with
    * NEUHOM_REGISTER_COEFFICIENT; the prm subsection "Coefficient" then offers
    * "Type" = one of the registered names and one nested subsection per type
@@ -98,7 +110,8 @@ namespace neuhom {
     registered_names();
   };
 
-  namespace internal {
+  namespace internal
+  {
     template <template <int> class CoefficientType>
     struct CoefficientRegistration
     {
@@ -135,7 +148,8 @@ namespace neuhom {
 #define NEUHOM_CONCAT_IMPL(a, b) a##b
 #define NEUHOM_CONCAT(a, b) NEUHOM_CONCAT_IMPL(a, b)
 #define NEUHOM_REGISTER_COEFFICIENT(classname, name, description)             \
-  namespace {                                                                 \
+  namespace                                                                   \
+  {                                                                           \
     const neuhom::internal::CoefficientRegistration<classname>                \
       NEUHOM_CONCAT(neuhom_coefficient_registration_, __LINE__)(name,         \
                                                                 description); \

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
-namespace neuhom {
-  namespace Coefficients {
+namespace neuhom
+{
+  namespace Coefficients
+  {
     /**
      * A uniform random number in [0, 1) that depends only on @p seed and the
      * integer grid index @p index (a counter-based generator: splitmix64 of a

@@ -7,7 +7,8 @@
 #include <memory>
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /** Whether the muParser expression uses the variable t. */

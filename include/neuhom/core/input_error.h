@@ -5,7 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   /**
    * The one exception type for invalid user input: parameter values that are
    * out of range or inconsistent, data files that are missing or malformed.

@@ -6,7 +6,8 @@
 #include <functional>
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**
@@ -18,6 +19,8 @@ namespace neuhom {
     std::string  output_directory = "output";
     unsigned int threads_per_rank = 1;
     bool         write_vtu        = true;
+    /** Set by --validate: parse and check everything, then stop. */
+    bool validate_only = false;
 
     static void
     declare_parameters(ParameterHandler &prm);
@@ -30,6 +33,8 @@ namespace neuhom {
    *
    *   step-N file.prm            run with the given parameters
    *   step-N --print-parameters  print the complete documented default file
+   *   step-N --validate file.prm check the file (all entries and their
+   *                              consistency) without running anything
    *   step-N --help
    *
    * It initializes MPI, declares the parameters (RunSettings plus what
@@ -38,6 +43,8 @@ namespace neuhom {
    * InputError thrown while the program parses its components) ends the
    * program with a message naming the entry and a non-zero exit code; the
    * programs parse all their components before they create any output.
+   * With --validate, @p run is called with RunSettings::validate_only set:
+   * programs return right after parsing their components.
    * Threads: deal.II and LibTorch each get "Threads per rank" threads.
    */
   int

@@ -6,7 +6,8 @@
 
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**

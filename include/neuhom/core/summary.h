@@ -8,7 +8,8 @@
 #include <map>
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**

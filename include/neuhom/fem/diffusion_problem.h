@@ -18,7 +18,8 @@
 
 #include <functional>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**

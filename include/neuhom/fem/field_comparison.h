@@ -6,7 +6,8 @@
 
 #include <cmath>
 
-namespace neuhom {
+namespace neuhom
+{
   /**
    * Norms of the difference e = u_fine - u_other and of u_fine itself, in
    * L2 and in the energy norm ||v||_a = (int a |grad v|^2)^(1/2).

@@ -9,7 +9,8 @@
 
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**

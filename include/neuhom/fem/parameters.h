@@ -7,7 +7,8 @@
 #include <memory>
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /** Subsection "Discretization": the finite element and its quadrature. */

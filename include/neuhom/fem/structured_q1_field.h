@@ -9,7 +9,8 @@
 
 #include <vector>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**

@@ -10,11 +10,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMP_NUM_THREADS=1
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build" -j "$(nproc)"
+cmake --build "$build" -j "$(getconf _NPROCESSORS_ONLN)"
 
 cd "$root"
 mpirun -np 2 "$build/bin/step-1" prm/step-1.prm
-python3 contrib/plot-step-1.py output/step-1
+/usr/bin/python3 contrib/plot-step-1.py output/step-1
 echo
 echo "quickstart: results are in $root/output/step-1"
 echo "  summary.json     metrics, parameters and timings"

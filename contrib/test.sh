@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${NEUHOM_BUILD_DIR:-$root/build}
-jobs=$(nproc)
+jobs=$(getconf _NPROCESSORS_ONLN)
 
 "$root/contrib/install-dependencies.sh"
 

@@ -150,20 +150,35 @@ namespace Step1
 
     // Solve stationary or transient; in the transient case the comparison
     // below is at the final time.
+    // Solve stationary or transient; in the transient case the comparison
+    // below is at the final time. Fields named @p name are written at the
+    // end, and every "Output every" steps for @p with_snapshots.
     const auto solve = [&](DiffusionProblem<dim> &problem,
-                           const std::string     &label) {
+                           const std::string     &name,
+                           const bool             with_snapshots) {
+      const auto write = [&](const unsigned int counter) {
+        if (settings.write_vtu)
+          problem.write_vtu(settings.output_directory, name, counter);
+      };
       if (!parabolic)
-        return problem.solve_stationary();
-      Progress progress(pcout, label + " time step", time.n_steps());
+        {
+          problem.solve_stationary();
+          return write(0);
+        }
+      Progress progress(pcout, name + ": time step", time.n_steps());
       problem.solve_transient(time, [&](unsigned int step, double t) {
         progress.update(step,
-                        "t = " + std::to_string(t) + ", CG " +
+                        "t = " + to_text(t) + ", CG " +
                           std::to_string(problem.last_iterations()));
+        const bool snapshot = with_snapshots && time.output_every > 0 &&
+                              step % time.output_every == 0;
+        if (snapshot || step == time.n_steps())
+          write(step);
       });
     };
 
     Timer fine_timer;
-    solve(fine, "fine");
+    solve(fine, "fine", true);
     const double fine_seconds = fine_timer.wall_time();
     pcout << "  coefficient range [" << fine.coefficient_range().first << ", "
           << fine.coefficient_range().second
@@ -186,8 +201,6 @@ namespace Step1
         pcout << "  fine error vs exact solution: L2 " << l2 << ", H1 " << h1
               << std::endl;
       }
-    if (settings.write_vtu)
-      fine.write_vtu(settings.output_directory, "fine", 0);
 
     // @sect4{Plain Q1 on coarse meshes}
     pcout << "\n     H   coarse DoFs   rel. L2 error   rel. energy error\n";
@@ -206,7 +219,7 @@ namespace Step1
           timer,
           mesh.fine_cells_per_direction / n);
         coarse.setup();
-        solve(coarse, "coarse H = 1/" + std::to_string(n));
+        solve(coarse, "coarse-H" + std::to_string(n), false);
         const StructuredQ1Field<dim> coarse_field(coarse.get_dof_handler(),
                                                   coarse.solution(),
                                                   n);
@@ -225,10 +238,6 @@ namespace Step1
         csv << n << ',' << 1. / n << ',' << coarse.n_dofs() << ','
             << std::setprecision(10) << difference.relative_l2() << ','
             << difference.relative_energy() << '\n';
-        if (settings.write_vtu)
-          coarse.write_vtu(settings.output_directory,
-                           "coarse-H" + std::to_string(n),
-                           0);
       }
 
     summary.set_timings(timer);

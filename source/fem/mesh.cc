@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include <unistd.h>
+
 namespace neuhom
 {
   void
@@ -77,6 +79,43 @@ namespace neuhom
 
 
   template <int dim>
+  double
+  estimate_fine_solver_memory(const unsigned int cells_per_direction,
+                              const unsigned int degree)
+  {
+    const double n_cells = std::pow(double(cells_per_direction), dim);
+    const double n_dofs =
+      std::pow(double(cells_per_direction) * degree + 1, dim);
+    const double entries_per_row = std::pow(2. * degree + 1, dim);
+    // 4 matrices (A, M, system, AMG) x (8-byte value + 4-byte index).
+    return n_dofs * (4 * 12 * entries_per_row + 200) + n_cells * 1000;
+  }
+
+
+  void
+  check_memory(const double bytes, const std::string &entry, MPI_Comm comm)
+  {
+    MPI_Comm node;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    const unsigned int ranks_on_node = Utilities::MPI::n_mpi_processes(node);
+    MPI_Comm_free(&node);
+
+    const double node_memory =
+      double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+    const double per_rank  = bytes / Utilities::MPI::n_mpi_processes(comm);
+    const double available = 0.9 * node_memory / ranks_on_node;
+    const double GiB       = 1024. * 1024. * 1024.;
+    require(per_rank <= available,
+            entry,
+            "this problem needs about " + to_text(per_rank / GiB) +
+              " GiB per MPI rank (" + to_text(bytes / GiB) +
+              " GiB in total), but each rank has only " +
+              to_text(available / GiB) +
+              " GiB here; use a coarser mesh or more nodes");
+  }
+
+
+  template <int dim>
   void
   make_unit_hypercube(Triangulation<dim> &triangulation, const unsigned int n)
   {
@@ -95,6 +134,10 @@ namespace neuhom
   MeshParameters::check_resolution(const Coefficient<2> &) const;
   template void
   MeshParameters::check_resolution(const Coefficient<3> &) const;
+  template double
+  estimate_fine_solver_memory<2>(unsigned int, unsigned int);
+  template double
+  estimate_fine_solver_memory<3>(unsigned int, unsigned int);
   template void
   make_unit_hypercube(Triangulation<2> &, unsigned int);
   template void

@@ -93,10 +93,9 @@ namespace Step1
   void
   run(ParameterHandler &prm, const RunSettings &settings)
   {
-    const MPI_Comm comm = MPI_COMM_WORLD;
-
     // Parse every component before any work or output: bad input stops
     // the program here with a message naming the entry.
+    const MPI_Comm comm = MPI_COMM_WORLD;
     MeshParameters mesh;
     mesh.parse_parameters(prm);
     auto coefficient = CoefficientFactory::create<dim>(prm);
@@ -116,6 +115,10 @@ namespace Step1
       check_nested(n,
                    mesh.fine_cells_per_direction,
                    "Coarse FEM/Coarse cells per direction");
+    check_memory(estimate_fine_solver_memory<dim>(mesh.fine_cells_per_direction,
+                                                  discretization.degree),
+                 "Mesh/Fine cells per direction",
+                 comm);
     const bool parabolic = comparison.problem_type == "parabolic";
     if (settings.validate_only)
       return;

@@ -45,6 +45,27 @@ namespace neuhom
   };
 
   /**
+   * Bytes a fine-scale solve with Q_@p degree on @p cells_per_direction^dim
+   * cells needs, summed over all ranks: three sparse matrices and an AMG
+   * hierarchy with (2p+1)^dim entries per row, vectors, and about 1 kB per
+   * cell for the mesh and DoF handler (measured: 1.4 GB for 1M Q1 DoFs in
+   * 2D, 4.6 GB for 2.1M Q1 DoFs in 3D, this estimate gives 1.7 and 5.2).
+   */
+  template <int dim>
+  double
+  estimate_fine_solver_memory(unsigned int cells_per_direction,
+                              unsigned int degree);
+
+  /**
+   * Throw an InputError naming @p entry when a problem estimated to need
+   * @p bytes in total (spread evenly over the ranks of @p comm) does not fit
+   * into the memory of the nodes the ranks run on: refused up front with
+   * the estimate, instead of by the kernel's out-of-memory killer.
+   */
+  void
+  check_memory(double bytes, const std::string &entry, MPI_Comm comm);
+
+  /**
    * Throw an InputError naming @p entry unless @p coarse_cells divides
    * @p fine_cells (H/h must be an integer for nested meshes).
    */

@@ -69,11 +69,45 @@ namespace neuhom
 
 
     // ---------------------------------------------------------------------
+    // fields on the eps-grid
+
+    template <int dim>
+    RandomGridField<dim>::RandomGridField(const double eps)
+      : eps(eps)
+      , n_cells(cells_per_direction(eps))
+    {}
+
+
+    template <int dim>
+    double
+    RandomGridField<dim>::feature_size() const
+    {
+      return eps;
+    }
+
+
+    template <int dim>
+    std::vector<unsigned int>
+    RandomGridField<dim>::grid_cells_per_direction() const
+    {
+      return std::vector<unsigned int>(dim, n_cells);
+    }
+
+
+    template <int dim>
+    double
+    RandomGridField<dim>::uniform_value(const Point<dim> &p) const
+    {
+      return uniform_hash(seed, grid_index(p, n_cells));
+    }
+
+
+    // ---------------------------------------------------------------------
     // periodic expression
 
     template <int dim>
     PeriodicExpression<dim>::PeriodicExpression(const double eps)
-        : eps(eps)
+      : eps(eps)
     {}
 
 
@@ -155,8 +189,7 @@ namespace neuhom
 
     template <int dim>
     RandomCheckerboard<dim>::RandomCheckerboard(const double eps)
-        : eps(eps)
-        , n_cells(cells_per_direction(eps))
+      : RandomGridField<dim>(eps)
     {}
 
 
@@ -200,9 +233,9 @@ namespace neuhom
       require(beta_ >= alpha_,
               "Maximum value",
               "must be at least the minimum value " + to_text(alpha_));
-      alpha = alpha_;
-      beta  = beta_;
-      seed  = seed_;
+      alpha      = alpha_;
+      beta       = beta_;
+      this->seed = seed_;
     }
 
 
@@ -211,24 +244,7 @@ namespace neuhom
     RandomCheckerboard<dim>::value(const Point<dim> &p,
                                    const unsigned int) const
     {
-      return alpha +
-             (beta - alpha) * uniform_hash(seed, grid_index(p, n_cells));
-    }
-
-
-    template <int dim>
-    double
-    RandomCheckerboard<dim>::feature_size() const
-    {
-      return eps;
-    }
-
-
-    template <int dim>
-    std::vector<unsigned int>
-    RandomCheckerboard<dim>::grid_cells_per_direction() const
-    {
-      return std::vector<unsigned int>(dim, n_cells);
+      return alpha + (beta - alpha) * this->uniform_value(p);
     }
 
 
@@ -572,9 +588,8 @@ namespace neuhom
 
     template <int dim>
     Cracks<dim>::Cracks(const double eps)
-        : eps(eps)
-        , n_cells(cells_per_direction(eps))
-        , half_width(eps / 2)
+      : RandomGridField<dim>(eps)
+      , half_width(eps / 2)
     {}
 
 
@@ -622,7 +637,7 @@ namespace neuhom
       background_max        = background[1];
       crack_min             = crack[0];
       crack_max             = crack[1];
-      seed                  = prm.get_integer("Random seed");
+      this->seed            = prm.get_integer("Random seed");
       if (prm.get_double("Crack width") > 0)
         half_width = prm.get_double("Crack width") / 2;
 
@@ -661,10 +676,10 @@ namespace neuhom
     bool
     Cracks<dim>::in_crack(const Point<dim> &p) const
     {
-      const auto index = grid_index(p, n_cells);
+      const auto index = grid_index(p, this->n_cells);
       Point<dim> centre;
       for (unsigned int d = 0; d < dim; ++d)
-        centre[d] = (index[d] + 0.5) * eps;
+        centre[d] = (index[d] + 0.5) * this->eps;
       for (const auto &[a, b] : segments)
         {
           const Tensor<1, dim> ab = b - a;
@@ -683,29 +698,15 @@ namespace neuhom
     double
     Cracks<dim>::value(const Point<dim> &p, const unsigned int) const
     {
-      const double u = uniform_hash(seed, grid_index(p, n_cells));
+      const double u = this->uniform_value(p);
       return in_crack(p) ?
                crack_min + (crack_max - crack_min) * u :
                background_min + (background_max - background_min) * u;
     }
 
 
-    template <int dim>
-    double
-    Cracks<dim>::feature_size() const
-    {
-      return eps;
-    }
-
-
-    template <int dim>
-    std::vector<unsigned int>
-    Cracks<dim>::grid_cells_per_direction() const
-    {
-      return std::vector<unsigned int>(dim, n_cells);
-    }
-
-
+    template class RandomGridField<2>;
+    template class RandomGridField<3>;
     template class PeriodicExpression<2>;
     template class PeriodicExpression<3>;
     template class RandomCheckerboard<2>;

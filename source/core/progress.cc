@@ -9,10 +9,10 @@ namespace neuhom
                      const std::string        &label,
                      const unsigned int        total,
                      const double              interval)
-      : out(out)
-      , label(label)
-      , total(total)
-      , interval(interval)
+    : out(out)
+    , label(label)
+    , total(total)
+    , interval(interval)
   {}
 
 

@@ -33,9 +33,9 @@ namespace neuhom
                    const MPI_Comm          comm,
                    const unsigned int      threads,
                    const ParameterHandler &prm)
-      : program(program)
-      , comm(comm)
-      , threads(threads)
+    : program(program)
+    , comm(comm)
+    , threads(threads)
   {
     std::ostringstream json;
     prm.print_parameters(json, ParameterHandler::ShortJSON);

@@ -29,19 +29,18 @@ namespace neuhom
     const ProblemFunctions<dim>    &functions,
     TimerOutput                    &timer,
     const unsigned int              quadrature_subdivisions)
-      : comm(comm)
-      , n_cells(cells_per_direction)
-      , discretization(discretization)
-      , solver_parameters(solver)
-      , coefficient(coefficient)
-      , functions(functions)
-      , timer(timer)
-      , triangulation(comm)
-      , fe(discretization.degree)
-      , dof_handler(triangulation)
-      , quadrature(
-          QIterated<dim>(QGauss<1>(discretization.n_quadrature_points()),
-                         quadrature_subdivisions))
+    : comm(comm)
+    , n_cells(cells_per_direction)
+    , discretization(discretization)
+    , solver_parameters(solver)
+    , coefficient(coefficient)
+    , functions(functions)
+    , timer(timer)
+    , triangulation(comm)
+    , fe(discretization.degree)
+    , dof_handler(triangulation)
+    , quadrature(QIterated<dim>(QGauss<1>(discretization.n_quadrature_points()),
+                                quadrature_subdivisions))
   {}
 
 

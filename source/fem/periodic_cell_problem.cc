@@ -20,9 +20,9 @@ namespace neuhom
     const Function<dim> &coefficient,
     const unsigned int   cells_per_direction,
     const unsigned int   degree)
-      : coefficient(coefficient)
-      , fe(degree)
-      , dof_handler(triangulation)
+    : coefficient(coefficient)
+    , fe(degree)
+    , dof_handler(triangulation)
   {
     GridGenerator::subdivided_hyper_cube(triangulation,
                                          cells_per_direction,

@@ -14,8 +14,8 @@ namespace neuhom
     const DoFHandler<dim>               &dof_handler,
     const TrilinosWrappers::MPI::Vector &u,
     const unsigned int                   n)
-      : n(n)
-      , nodal_values(Utilities::fixed_power<dim>(n + 1), 0.)
+    : n(n)
+    , nodal_values(Utilities::fixed_power<dim>(n + 1), 0.)
   {
     AssertThrow(dof_handler.get_fe().degree == 1,
                 ExcMessage("StructuredQ1Field needs a Q1 field"));

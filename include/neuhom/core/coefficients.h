@@ -32,6 +32,33 @@ namespace neuhom
 
 
     /**
+     * Base of the fields that are piecewise constant on the eps-grid of the
+     * unit hypercube (1/eps cells per direction, 1/eps an integer), with the
+     * value of each grid cell drawn from a seeded counter-based generator.
+     */
+    template <int dim>
+    class RandomGridField : public Coefficient<dim>
+    {
+    public:
+      explicit RandomGridField(double eps);
+
+      double
+      feature_size() const override;
+      std::vector<unsigned int>
+      grid_cells_per_direction() const override;
+
+    protected:
+      const double       eps;
+      const unsigned int n_cells;
+      std::uint64_t      seed = 0;
+
+      /** The uniform [0, 1) number of the grid cell containing @p p. */
+      double
+      uniform_value(const Point<dim> &p) const;
+    };
+
+
+    /**
      * "periodic expression": any muParser expression of x, y, z, t, eps and
      * user constants, e.g. 2 + sin(2*pi*x/eps)*sin(2*pi*y/eps).
      */
@@ -71,7 +98,7 @@ namespace neuhom
      * uniform in [alpha, beta], reproducible from the seed.
      */
     template <int dim>
-    class RandomCheckerboard : public Coefficient<dim>
+    class RandomCheckerboard : public RandomGridField<dim>
     {
     public:
       explicit RandomCheckerboard(double eps);
@@ -86,16 +113,9 @@ namespace neuhom
 
       double
       value(const Point<dim> &p, unsigned int component = 0) const override;
-      double
-      feature_size() const override;
-      std::vector<unsigned int>
-      grid_cells_per_direction() const override;
 
     private:
-      const double  eps;
-      unsigned int  n_cells;
-      double        alpha = 1, beta = 1;
-      std::uint64_t seed = 0;
+      double alpha = 1, beta = 1;
     };
 
 
@@ -188,7 +208,7 @@ namespace neuhom
      * range (operator-compression paper, experiment 3).
      */
     template <int dim>
-    class Cracks : public Coefficient<dim>
+    class Cracks : public RandomGridField<dim>
     {
     public:
       explicit Cracks(double eps);
@@ -200,22 +220,15 @@ namespace neuhom
 
       double
       value(const Point<dim> &p, unsigned int component = 0) const override;
-      double
-      feature_size() const override;
-      std::vector<unsigned int>
-      grid_cells_per_direction() const override;
 
       /** Whether the eps-cell containing @p p belongs to a crack. */
       bool
       in_crack(const Point<dim> &p) const;
 
     private:
-      const double  eps;
-      unsigned int  n_cells;
-      double        background_min = 1, background_max = 2;
-      double        crack_min = 4, crack_max = 5;
-      double        half_width;
-      std::uint64_t seed = 0;
+      double background_min = 1, background_max = 2;
+      double crack_min = 4, crack_max = 5;
+      double half_width;
       std::vector<std::pair<Point<dim>, Point<dim>>> segments;
     };
   } // namespace Coefficients

@@ -50,6 +50,7 @@ namespace neuhom
     {
       std::string                           description;
       CoefficientFactory::DeclareFunction   declare;
+      CoefficientFactory::CreateFunction<1> create_1d;
       CoefficientFactory::CreateFunction<2> create_2d;
       CoefficientFactory::CreateFunction<3> create_3d;
     };
@@ -76,10 +77,11 @@ namespace neuhom
   CoefficientFactory::register_type(const std::string &name,
                                     const std::string &description,
                                     DeclareFunction    declare,
+                                    CreateFunction<1>  create_1d,
                                     CreateFunction<2>  create_2d,
                                     CreateFunction<3>  create_3d)
   {
-    registry()[name] = {description, declare, create_2d, create_3d};
+    registry()[name] = {description, declare, create_1d, create_2d, create_3d};
   }
 
 
@@ -146,7 +148,9 @@ namespace neuhom
     std::unique_ptr<Coefficient<dim>> coefficient;
     try
       {
-        if constexpr (dim == 2)
+        if constexpr (dim == 1)
+          coefficient = type->second.create_1d(prm, eps);
+        else if constexpr (dim == 2)
           coefficient = type->second.create_2d(prm, eps);
         else
           coefficient = type->second.create_3d(prm, eps);
@@ -165,11 +169,16 @@ namespace neuhom
 
 
   template void
+  check_positivity(const Coefficient<1> &, unsigned int);
+  template void
   check_positivity(const Coefficient<2> &, unsigned int);
   template void
   check_positivity(const Coefficient<3> &, unsigned int);
+  template class Coefficient<1>;
   template class Coefficient<2>;
   template class Coefficient<3>;
+  template std::unique_ptr<Coefficient<1>>
+  CoefficientFactory::create<1>(ParameterHandler &);
   template std::unique_ptr<Coefficient<2>>
   CoefficientFactory::create<2>(ParameterHandler &);
   template std::unique_ptr<Coefficient<3>>

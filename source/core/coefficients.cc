@@ -705,18 +705,26 @@ namespace neuhom
     }
 
 
+    template class RandomGridField<1>;
     template class RandomGridField<2>;
     template class RandomGridField<3>;
+    template class PeriodicExpression<1>;
     template class PeriodicExpression<2>;
     template class PeriodicExpression<3>;
+    template class RandomCheckerboard<1>;
     template class RandomCheckerboard<2>;
     template class RandomCheckerboard<3>;
+    template class Layered<1>;
     template class Layered<2>;
     template class Layered<3>;
+    template class GridData<1>;
     template class GridData<2>;
     template class GridData<3>;
+    template class Cracks<1>;
     template class Cracks<2>;
     template class Cracks<3>;
+    template std::array<std::int64_t, 3>
+    grid_index(const Point<1> &, unsigned int);
     template std::array<std::int64_t, 3>
     grid_index(const Point<2> &, unsigned int);
     template std::array<std::int64_t, 3>

@@ -18,7 +18,7 @@ namespace neuhom
   {
     prm.declare_entry("Dimension",
                       "2",
-                      Patterns::Integer(2, 3),
+                      Patterns::Integer(1, 3),
                       "Space dimension of the problem on the unit hypercube.");
     prm.declare_entry("Output directory",
                       "output",

@@ -54,6 +54,10 @@ namespace neuhom
 
 
   template FieldDifference
+  compare_with_fine(const DiffusionProblem<1> &,
+                    const Coefficient<1> &,
+                    const StructuredQ1Field<1> &);
+  template FieldDifference
   compare_with_fine(const DiffusionProblem<2> &,
                     const Coefficient<2> &,
                     const StructuredQ1Field<2> &);

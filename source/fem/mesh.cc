@@ -1,3 +1,5 @@
+#include <deal.II/distributed/shared_tria.h>
+#include <deal.II/distributed/tria.h>
 #include <deal.II/grid/grid_generator.h>
 
 #include <neuhom/core/input_error.h>
@@ -116,6 +118,17 @@ namespace neuhom
 
 
   template <int dim>
+  std::unique_ptr<parallel::TriangulationBase<dim>>
+  make_distributed_triangulation(MPI_Comm comm)
+  {
+    if constexpr (dim == 1)
+      return std::make_unique<parallel::shared::Triangulation<1>>(comm);
+    else
+      return std::make_unique<parallel::distributed::Triangulation<dim>>(comm);
+  }
+
+
+  template <int dim>
   void
   make_unit_hypercube(Triangulation<dim> &triangulation, const unsigned int n)
   {
@@ -126,18 +139,37 @@ namespace neuhom
         ++refinements;
       }
     GridGenerator::subdivided_hyper_cube(triangulation, n0, 0., 1.);
+    // One boundary id for the whole boundary (in 1D deal.II numbers the two
+    // end points 0 and 1 even without colorizing); set before refining so
+    // p4est passes it on.
+    for (const auto &cell : triangulation.active_cell_iterators())
+      for (const auto &face : cell->face_iterators())
+        if (face->at_boundary())
+          face->set_boundary_id(0);
     triangulation.refine_global(refinements);
   }
 
 
   template void
+  MeshParameters::check_resolution(const Coefficient<1> &) const;
+  template void
   MeshParameters::check_resolution(const Coefficient<2> &) const;
   template void
   MeshParameters::check_resolution(const Coefficient<3> &) const;
   template double
+  estimate_fine_solver_memory<1>(unsigned int, unsigned int);
+  template double
   estimate_fine_solver_memory<2>(unsigned int, unsigned int);
   template double
   estimate_fine_solver_memory<3>(unsigned int, unsigned int);
+  template std::unique_ptr<parallel::TriangulationBase<1>>
+    make_distributed_triangulation<1>(MPI_Comm);
+  template std::unique_ptr<parallel::TriangulationBase<2>>
+    make_distributed_triangulation<2>(MPI_Comm);
+  template std::unique_ptr<parallel::TriangulationBase<3>>
+    make_distributed_triangulation<3>(MPI_Comm);
+  template void
+  make_unit_hypercube(Triangulation<1> &, unsigned int);
   template void
   make_unit_hypercube(Triangulation<2> &, unsigned int);
   template void

@@ -196,6 +196,7 @@ namespace neuhom
   }
 
 
+  template struct ProblemFunctions<1>;
   template struct ProblemFunctions<2>;
   template struct ProblemFunctions<3>;
 } // namespace neuhom

@@ -118,6 +118,7 @@ namespace neuhom
   }
 
 
+  template class StructuredQ1Field<1>;
   template class StructuredQ1Field<2>;
   template class StructuredQ1Field<3>;
 } // namespace neuhom

@@ -266,7 +266,9 @@ main(int argc, char **argv)
     "fine-scale FEM vs plain coarse Q1 FEM on a multiscale problem",
     &Step1::declare_parameters,
     [](dealii::ParameterHandler &prm, const neuhom::RunSettings &settings) {
-      if (settings.dimension == 2)
+      if (settings.dimension == 1)
+        Step1::run<1>(prm, settings);
+      else if (settings.dimension == 2)
         Step1::run<2>(prm, settings);
       else
         Step1::run<3>(prm, settings);

@@ -29,13 +29,14 @@ fixed(const double value)
 }
 
 
+template <int dim = 2>
 struct Setup
 {
-  Coefficients::PeriodicExpression<2> coefficient{1.};
-  ProblemFunctions<2>                 functions;
-  DiscretizationParameters            discretization;
-  LinearSolverParameters              solver;
-  TimerOutput                         timer{MPI_COMM_WORLD,
+  Coefficients::PeriodicExpression<dim> coefficient{1.};
+  ProblemFunctions<dim>                 functions;
+  DiscretizationParameters              discretization;
+  LinearSolverParameters                solver;
+  TimerOutput                           timer{MPI_COMM_WORLD,
                     std::cout,
                     TimerOutput::never,
                     TimerOutput::wall_times};
@@ -44,7 +45,7 @@ struct Setup
   {
     coefficient.initialize(a, "");
     ParameterHandler prm;
-    ProblemFunctions<2>::declare_parameters(prm);
+    ProblemFunctions<dim>::declare_parameters(prm);
     prm.parse_input_from_string(problem);
     functions.parse_parameters(prm);
     discretization.degree     = degree;
@@ -57,13 +58,13 @@ void
 elliptic_convergence(const unsigned int               degree,
                      const std::vector<unsigned int> &cells)
 {
-  Setup                     setup("1 + x*y",
-              "subsection Problem\n"
+  Setup<>                   setup("1 + x*y",
+                "subsection Problem\n"
                                   "  set Right-hand side = y*sin(x)*exp(y) - x*cos(x)*exp(y)\n"
                                   "  set Boundary values = cos(x)*exp(y)\n"
                                   "  set Exact solution  = cos(x)*exp(y)\n"
                                   "end\n",
-              degree);
+                degree);
   std::pair<double, double> previous;
   for (unsigned int i = 0; i < cells.size(); ++i)
     {
@@ -94,14 +95,55 @@ elliptic_convergence(const unsigned int               degree,
 
 
 void
+one_dimensional_convergence()
+{
+  // u = sin(pi x) + x with a = 1 + x: f = -(a u')'.
+  Setup<1>                  setup("1 + x",
+                 "subsection Problem\n"
+                                  "  set Right-hand side = -(pi*cos(pi*x) + 1)"
+                                  " + (1 + x)*pi^2*sin(pi*x)\n"
+                                  "  set Boundary values = x\n"
+                                  "  set Exact solution  = sin(pi*x) + x\n"
+                                  "end\n",
+                 1);
+  std::pair<double, double> previous;
+  for (const unsigned int n : {16u, 32u, 64u})
+    {
+      DiffusionProblem<1> problem(MPI_COMM_WORLD,
+                                  n,
+                                  setup.discretization,
+                                  setup.solver,
+                                  setup.coefficient,
+                                  setup.functions,
+                                  setup.timer);
+      problem.setup();
+      problem.solve_stationary();
+      const auto errors = problem.errors_against_exact_solution();
+      deallog << "1D Q1 h = 1/" << n << ": L2 " << errors.first << ", H1 "
+              << errors.second;
+      if (n > 16)
+        {
+          const double l2_rate = std::log2(previous.first / errors.first);
+          const double h1_rate = std::log2(previous.second / errors.second);
+          deallog << ", rates " << fixed(l2_rate) << ' ' << fixed(h1_rate);
+          CHECK_THAT(std::abs(l2_rate - 2) < 0.1, "1D L2 rate");
+          CHECK_THAT(std::abs(h1_rate - 1) < 0.1, "1D H1 rate");
+        }
+      deallog << std::endl;
+      previous = errors;
+    }
+}
+
+
+void
 time_convergence(const std::string         &scheme,
                  const std::vector<double> &time_steps,
                  const double               expected_rate)
 {
-  Setup setup("1 + t*x",
-              "subsection Problem\n"
-              "end\n",
-              2);
+  Setup<> setup("1 + t*x",
+                "subsection Problem\n"
+                "end\n",
+                2);
   // muParser has no macros: expand S = sin(pi x) sin(pi y) by hand.
   {
     ParameterHandler prm;
@@ -156,12 +198,12 @@ void
 structured_field()
 {
   // u = 1 + x + 2y + 3xy is bilinear and harmonic: Q1 FEM reproduces it.
-  Setup               setup("1",
-              "subsection Problem\n"
+  Setup<>             setup("1",
+                "subsection Problem\n"
                             "  set Right-hand side = 0\n"
                             "  set Boundary values = 1 + x + 2*y + 3*x*y\n"
                             "end\n",
-              1);
+                1);
   DiffusionProblem<2> coarse(MPI_COMM_WORLD,
                              4,
                              setup.discretization,
@@ -219,6 +261,7 @@ main(int argc, char **argv)
 
   elliptic_convergence(1, {8, 16, 32, 64});
   elliptic_convergence(2, {4, 8, 16});
+  one_dimensional_convergence();
   time_convergence("backward Euler", {0.1, 0.05, 0.025, 0.0125}, 1.);
   time_convergence("Crank-Nicolson", {0.2, 0.1, 0.05}, 2.);
   structured_field();

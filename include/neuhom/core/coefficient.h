@@ -94,6 +94,7 @@ namespace neuhom
     register_type(const std::string &name,
                   const std::string &description,
                   DeclareFunction    declare,
+                  CreateFunction<1>  create_1d,
                   CreateFunction<2>  create_2d,
                   CreateFunction<3>  create_3d);
 
@@ -112,6 +113,15 @@ namespace neuhom
 
   namespace internal
   {
+    template <template <int> class CoefficientType, int dim>
+    std::unique_ptr<Coefficient<dim>>
+    create_coefficient(ParameterHandler &prm, const double eps)
+    {
+      auto coefficient = std::make_unique<CoefficientType<dim>>(eps);
+      coefficient->parse_parameters(prm);
+      return coefficient;
+    }
+
     template <template <int> class CoefficientType>
     struct CoefficientRegistration
     {
@@ -121,18 +131,9 @@ namespace neuhom
           name,
           description,
           &CoefficientType<2>::declare_parameters,
-          [](ParameterHandler &prm,
-             double            eps) -> std::unique_ptr<Coefficient<2>> {
-            auto c = std::make_unique<CoefficientType<2>>(eps);
-            c->parse_parameters(prm);
-            return c;
-          },
-          [](ParameterHandler &prm,
-             double            eps) -> std::unique_ptr<Coefficient<3>> {
-            auto c = std::make_unique<CoefficientType<3>>(eps);
-            c->parse_parameters(prm);
-            return c;
-          });
+          &create_coefficient<CoefficientType, 1>,
+          &create_coefficient<CoefficientType, 2>,
+          &create_coefficient<CoefficientType, 3>);
       }
     };
   } // namespace internal

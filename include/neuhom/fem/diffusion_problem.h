@@ -5,7 +5,7 @@
 #include <deal.II/base/index_set.h>
 #include <deal.II/base/timer.h>
 
-#include <deal.II/distributed/tria.h>
+#include <deal.II/distributed/tria_base.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/lac/affine_constraints.h>
@@ -25,7 +25,7 @@ namespace neuhom
   /**
    * The fine-scale reference solver: -div(a grad u) = f, or
    * u_t - div(a grad u) = f with the theta scheme, with u = g on the boundary
-   * of the unit hypercube, on a parallel::distributed::Triangulation with
+   * of the unit hypercube (1D, 2D or 3D), on a distributed triangulation with
    * n cells per direction, continuous Q_p elements and Trilinos CG + ML AMG.
    *
    * Dirichlet data are handled by lifting: u = w + u_g, where u_g carries g
@@ -118,7 +118,7 @@ namespace neuhom
     const ProblemFunctions<dim>   &functions;
     TimerOutput                   &timer;
 
-    parallel::distributed::Triangulation<dim> triangulation;
+    std::unique_ptr<parallel::TriangulationBase<dim>> triangulation;
     FE_Q<dim>                                 fe;
     DoFHandler<dim>                           dof_handler;
     const Quadrature<dim>                     quadrature;

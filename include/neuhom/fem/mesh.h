@@ -3,6 +3,7 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <deal.II/distributed/tria_base.h>
 #include <deal.II/grid/tria.h>
 
 #include <neuhom/core/coefficient.h>
@@ -73,6 +74,16 @@ namespace neuhom
   check_nested(unsigned int       coarse_cells,
                unsigned int       fine_cells,
                const std::string &entry);
+
+  /**
+   * An empty triangulation distributed over @p comm: p4est's
+   * parallel::distributed::Triangulation in 2D and 3D, and in 1D (which p4est
+   * does not support) a parallel::shared::Triangulation, cheap there since a
+   * 1D mesh is small.
+   */
+  template <int dim>
+  std::unique_ptr<parallel::TriangulationBase<dim>>
+  make_distributed_triangulation(MPI_Comm comm);
 
   /**
    * Fill @p triangulation with the unit hypercube divided into @p n cells per

@@ -99,7 +99,7 @@ namespace neuhom
     FullMatrix<double>  cell_stiffness(n_dofs_per_cell, n_dofs_per_cell);
     FullMatrix<double>  cell_mass(n_dofs_per_cell, n_dofs_per_cell);
     FullMatrix<double>  cell_system(n_dofs_per_cell, n_dofs_per_cell);
-    std::vector<double> a(n_q);
+    std::vector<double> a(n_q), c(n_q, 0.);
     std::vector<types::global_dof_index> dofs(n_dofs_per_cell);
 
     double       a_min = std::numeric_limits<double>::max(), a_max = 0;
@@ -110,6 +110,9 @@ namespace neuhom
         {
           fe_values.reinit(cell);
           coefficient.value_list(fe_values.get_quadrature_points(), a);
+          if (functions.reaction)
+            functions.reaction->value_list(fe_values.get_quadrature_points(),
+                                           c);
           cell_stiffness = 0;
           cell_mass      = 0;
           for (unsigned int q = 0; q < n_q; ++q)
@@ -125,11 +128,12 @@ namespace neuhom
                   const double phi_i  = fe_values.shape_value(i, q);
                   for (unsigned int j = 0; j <= i; ++j)
                     {
+                      const double mass_ij =
+                        phi_i * fe_values.shape_value(j, q) * JxW;
                       cell_stiffness(i, j) +=
-                        a[q] * (grad_i * fe_values.shape_grad(j, q)) * JxW;
-                      if (transient)
-                        cell_mass(i, j) +=
-                          phi_i * fe_values.shape_value(j, q) * JxW;
+                        a[q] * (grad_i * fe_values.shape_grad(j, q)) * JxW +
+                        c[q] * mass_ij;
+                      cell_mass(i, j) += mass_ij;
                     }
                 }
             }
@@ -324,12 +328,13 @@ namespace neuhom
             rhs.add(-(1 - theta) * tau, tmp);
           }
         // ... before the matrices move on to t^{n+1}.
-        if (coefficient.is_time_dependent())
+        functions.set_time(t);
+        if (coefficient.is_time_dependent() ||
+            functions.reaction_is_time_dependent)
           {
             coefficient.set_time(t);
             assemble_matrices(theta * tau);
           }
-        functions.set_time(t);
 
         const TrilinosWrappers::MPI::Vector new_load =
           functions.right_hand_side_is_time_dependent ? assemble_load(t) :

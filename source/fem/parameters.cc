@@ -134,6 +134,12 @@ namespace neuhom
                       Patterns::Anything(),
                       "f(x, t) as an expression of x, y, z, t and the "
                       "constants below.");
+    prm.declare_entry("Reaction coefficient",
+                      "0",
+                      Patterns::Anything(),
+                      "c(x, t) in -div(a grad u) + c u = f, e.g. "
+                      "cos(2*pi*x/eps)/eps for an oscillating potential. The "
+                      "operator must stay coercive.");
     prm.declare_entry("Boundary values",
                       "0",
                       Patterns::Anything(),
@@ -168,6 +174,12 @@ namespace neuhom
     right_hand_side = make_parser<dim>(prm.get("Right-hand side"),
                                        constants,
                                        "Problem/Right-hand side");
+    reaction.reset();
+    reaction_is_time_dependent = uses_time(prm.get("Reaction coefficient"));
+    if (prm.get("Reaction coefficient") != "0")
+      reaction = make_parser<dim>(prm.get("Reaction coefficient"),
+                                  constants,
+                                  "Problem/Reaction coefficient");
     boundary_values = make_parser<dim>(prm.get("Boundary values"),
                                        constants,
                                        "Problem/Boundary values");
@@ -188,6 +200,7 @@ namespace neuhom
   ProblemFunctions<dim>::set_time(const double t) const
   {
     for (auto *f : {right_hand_side.get(),
+                    reaction.get(),
                     boundary_values.get(),
                     initial_values.get(),
                     exact_solution.get()})

@@ -95,6 +95,38 @@ elliptic_convergence(const unsigned int               degree,
 
 
 void
+reaction_convergence()
+{
+  // -Lap u + (1 + x) u = f with u = sin(pi x) sin(pi y).
+  Setup<>             setup("1",
+                "subsection Problem\n"
+                            "  set Reaction coefficient = 1 + x\n"
+                            "  set Right-hand side = (2*pi^2 + 1 + x)*sin(pi*x)*sin(pi*y)\n"
+                            "  set Exact solution  = sin(pi*x)*sin(pi*y)\n"
+                            "end\n",
+                1);
+  std::vector<double> errors;
+  for (const unsigned int n : {16u, 32u})
+    {
+      DiffusionProblem<2> problem(MPI_COMM_WORLD,
+                                  n,
+                                  setup.discretization,
+                                  setup.solver,
+                                  setup.coefficient,
+                                  setup.functions,
+                                  setup.timer);
+      problem.setup();
+      problem.solve_stationary();
+      errors.push_back(problem.errors_against_exact_solution().first);
+    }
+  const double rate = std::log2(errors[0] / errors[1]);
+  deallog << "reaction term: L2 " << errors[0] << ", " << errors[1] << ", rate "
+          << fixed(rate) << std::endl;
+  CHECK_THAT(std::abs(rate - 2) < 0.1, "L2 rate with a reaction term");
+}
+
+
+void
 one_dimensional_convergence()
 {
   // u = sin(pi x) + x with a = 1 + x: f = -(a u')'.
@@ -261,6 +293,7 @@ main(int argc, char **argv)
 
   elliptic_convergence(1, {8, 16, 32, 64});
   elliptic_convergence(2, {4, 8, 16});
+  reaction_convergence();
   one_dimensional_convergence();
   time_convergence("backward Euler", {0.1, 0.05, 0.025, 0.0125}, 1.);
   time_convergence("Crank-Nicolson", {0.2, 0.1, 0.05}, 2.);

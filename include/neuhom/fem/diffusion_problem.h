@@ -119,11 +119,11 @@ namespace neuhom
     TimerOutput                   &timer;
 
     std::unique_ptr<parallel::TriangulationBase<dim>> triangulation;
-    FE_Q<dim>                                 fe;
-    DoFHandler<dim>                           dof_handler;
-    const Quadrature<dim>                     quadrature;
-    IndexSet                                  owned_dofs, relevant_dofs;
-    AffineConstraints<double>                 homogeneous_constraints;
+    FE_Q<dim>                                         fe;
+    DoFHandler<dim>                                   dof_handler;
+    const Quadrature<dim>                             quadrature;
+    IndexSet                                          owned_dofs, relevant_dofs;
+    AffineConstraints<double>                         homogeneous_constraints;
 
     TrilinosWrappers::SparseMatrix stiffness; // A, unconstrained
     TrilinosWrappers::SparseMatrix mass;      // M, unconstrained

@@ -68,19 +68,22 @@ namespace neuhom
 
 
   /**
-   * Subsection "Problem": the data of -div(a grad u) = f (or its parabolic
-   * version) as expressions of x, y, z and t: right-hand side, Dirichlet
-   * values, initial values, and optionally the exact solution for
-   * manufactured-solution checks.
+   * Subsection "Problem": the data of -div(a grad u) + c u = f (or its
+   * parabolic version) as expressions of x, y, z and t: right-hand side,
+   * reaction coefficient c (none by default), Dirichlet values, initial
+   * values, and optionally the exact solution for manufactured-solution
+   * checks.
    */
   template <int dim>
   struct ProblemFunctions
   {
     std::unique_ptr<FunctionParser<dim>> right_hand_side;
+    std::unique_ptr<FunctionParser<dim>> reaction; // null for c = 0
     std::unique_ptr<FunctionParser<dim>> boundary_values;
     std::unique_ptr<FunctionParser<dim>> initial_values;
     std::unique_ptr<FunctionParser<dim>> exact_solution; // may be null
     bool right_hand_side_is_time_dependent = false;
+    bool reaction_is_time_dependent        = false;
 
     static void
     declare_parameters(ParameterHandler &prm);

@@ -28,8 +28,8 @@ namespace neuhom
     prm.declare_entry("Threads per rank",
                       "1",
                       Patterns::Integer(1, 256),
-                      "Threads each MPI rank uses for deal.II assembly and "
-                      "LibTorch kernels.");
+                      "Threads each MPI rank uses for LibTorch kernels and "
+                      "deal.II's threaded parts.");
     prm.declare_entry("Write vtu",
                       "true",
                       Patterns::Bool(),

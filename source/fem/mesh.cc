@@ -67,6 +67,21 @@ namespace neuhom
   }
 
 
+  template <int dim>
+  void
+  MeshParameters::check_fine_problem(const Coefficient<dim> &coefficient,
+                                     const unsigned int      degree,
+                                     MPI_Comm                comm) const
+  {
+    check_resolution(coefficient);
+    check_positivity(coefficient, fine_cells_per_direction);
+    check_memory(estimate_fine_solver_memory<dim>(fine_cells_per_direction,
+                                                  degree),
+                 "Mesh/Fine cells per direction",
+                 comm);
+  }
+
+
   void
   check_nested(const unsigned int coarse_cells,
                const unsigned int fine_cells,
@@ -156,6 +171,18 @@ namespace neuhom
   MeshParameters::check_resolution(const Coefficient<2> &) const;
   template void
   MeshParameters::check_resolution(const Coefficient<3> &) const;
+  template void
+  MeshParameters::check_fine_problem(const Coefficient<1> &,
+                                     unsigned int,
+                                     MPI_Comm) const;
+  template void
+  MeshParameters::check_fine_problem(const Coefficient<2> &,
+                                     unsigned int,
+                                     MPI_Comm) const;
+  template void
+  MeshParameters::check_fine_problem(const Coefficient<3> &,
+                                     unsigned int,
+                                     MPI_Comm) const;
   template double
   estimate_fine_solver_memory<1>(unsigned int, unsigned int);
   template double

@@ -98,9 +98,7 @@ namespace Step1
     const MPI_Comm comm = MPI_COMM_WORLD;
     MeshParameters mesh;
     mesh.parse_parameters(prm);
-    auto coefficient = CoefficientFactory::create<dim>(prm);
-    mesh.check_resolution(*coefficient);
-    check_positivity(*coefficient, mesh.fine_cells_per_direction);
+    auto                  coefficient = CoefficientFactory::create<dim>(prm);
     ProblemFunctions<dim> functions;
     functions.parse_parameters(prm);
     DiscretizationParameters discretization;
@@ -115,10 +113,7 @@ namespace Step1
       check_nested(n,
                    mesh.fine_cells_per_direction,
                    "Coarse FEM/Coarse cells per direction");
-    check_memory(estimate_fine_solver_memory<dim>(mesh.fine_cells_per_direction,
-                                                  discretization.degree),
-                 "Mesh/Fine cells per direction",
-                 comm);
+    mesh.check_fine_problem(*coefficient, discretization.degree, comm);
     const bool parabolic = comparison.problem_type == "parabolic";
     if (settings.validate_only)
       return;

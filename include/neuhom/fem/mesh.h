@@ -43,6 +43,18 @@ namespace neuhom
     template <int dim>
     void
     check_resolution(const Coefficient<dim> &coefficient) const;
+
+    /**
+     * Everything a program checks before it solves on the fine mesh with
+     * Q_@p degree elements: check_resolution(), check_positivity() of the
+     * coefficient on the fine grid, and check_memory() of the fine-scale
+     * solver's estimated footprint. Throws an InputError naming the entry.
+     */
+    template <int dim>
+    void
+    check_fine_problem(const Coefficient<dim> &coefficient,
+                       unsigned int            degree,
+                       MPI_Comm                comm) const;
   };
 
   /**

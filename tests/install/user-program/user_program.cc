@@ -1,11 +1,19 @@
-// A user's program against the installed library: it registers a coefficient
-// type of its own (the example of doc/extending.md) and creates both a
-// built-in and its own type through the registry from a prm string.
+// A user's own program against the installed neuhom (doc/extending.md): it
+// adds a coefficient type of its own to the registry and solves the
+// fine-scale problem with it, with neuhom's command line, parameter checks
+// and summary.json.
+#include <deal.II/base/timer.h>
+
 #include <neuhom/core/coefficient.h>
+#include <neuhom/core/program.h>
+#include <neuhom/core/summary.h>
+#include <neuhom/fem/diffusion_problem.h>
+#include <neuhom/fem/mesh.h>
 
 #include <cmath>
 #include <iostream>
 
+// Disks of radius eps/4 with conductivity "Contrast" in every eps-cell.
 template <int dim>
 class Inclusions : public neuhom::Coefficient<dim>
 {
@@ -30,7 +38,6 @@ public:
   double
   value(const dealii::Point<dim> &p, unsigned int = 0) const override
   {
-    // a disk of radius eps/4 in every eps-cell
     dealii::Point<dim> y;
     for (unsigned int d = 0; d < dim; ++d)
       y[d] = p[d] / eps - std::floor(p[d] / eps) - 0.5;
@@ -53,28 +60,58 @@ NEUHOM_REGISTER_COEFFICIENT(Inclusions,
 
 
 int
-main()
+main(int argc, char **argv)
 {
-  dealii::ParameterHandler prm;
-  neuhom::CoefficientFactory::declare_parameters(prm);
-  prm.parse_input_from_string("subsection Coefficient\n"
-                              "  set Epsilon = 0.5\n"
-                              "  subsection Periodic expression\n"
-                              "    set Function expression = 2 + "
-                              "sin(2*pi*x/eps)*sin(2*pi*y/eps)\n"
-                              "  end\n"
-                              "  subsection Inclusions\n"
-                              "    set Contrast = 7\n"
-                              "  end\n"
-                              "end\n");
-  const auto a = neuhom::CoefficientFactory::create<2>(prm);
-  std::cout << "user program: a(0.125, 0.125) = "
-            << a->value(dealii::Point<2>(0.125, 0.125)) << std::endl;
+  using namespace neuhom;
+  return run_program(
+    argc,
+    argv,
+    "user-program",
+    "-div(a grad u) = f with a user-defined coefficient",
+    [](ParameterHandler &prm) {
+      MeshParameters::declare_parameters(prm);
+      CoefficientFactory::declare_parameters(prm);
+      ProblemFunctions<2>::declare_parameters(prm);
+      DiscretizationParameters::declare_parameters(prm);
+      LinearSolverParameters::declare_parameters(prm);
+    },
+    [](ParameterHandler &prm, const RunSettings &settings) {
+      const MPI_Comm comm = MPI_COMM_WORLD;
+      MeshParameters mesh;
+      mesh.parse_parameters(prm);
+      const auto          a = CoefficientFactory::create<2>(prm);
+      ProblemFunctions<2> f;
+      f.parse_parameters(prm);
+      DiscretizationParameters discretization;
+      discretization.parse_parameters(prm);
+      LinearSolverParameters solver;
+      solver.parse_parameters(prm);
+      mesh.check_fine_problem(*a, discretization.degree, comm);
+      if (settings.validate_only)
+        return;
 
-  prm.parse_input_from_string("subsection Coefficient\n"
-                              "  set Type = inclusions\n"
-                              "end\n");
-  const auto b = neuhom::CoefficientFactory::create<3>(prm);
-  std::cout << "user program: inclusions " << b->value({0.25, 0.25, 0.25})
-            << ' ' << b->value({0.5, 0.5, 0.5}) << std::endl;
+      create_output_directory(settings.output_directory, comm);
+      TimerOutput         timer(comm,
+                        std::cout,
+                        TimerOutput::never,
+                        TimerOutput::wall_times);
+      DiffusionProblem<2> problem(comm,
+                                  mesh.fine_cells_per_direction,
+                                  discretization,
+                                  solver,
+                                  *a,
+                                  f,
+                                  timer);
+      problem.setup();
+      problem.solve_stationary();
+
+      Summary summary("user-program", comm, settings.threads_per_rank, prm);
+      summary.set_metric("fine_dofs", problem.n_dofs());
+      summary.set_metric("coefficient_max", problem.coefficient_range().second);
+      summary.write(settings.output_directory);
+      if (Utilities::MPI::this_mpi_process(comm) == 0)
+        std::cout << "user program: " << problem.n_dofs()
+                  << " DoFs, largest coefficient "
+                  << problem.coefficient_range().second << std::endl;
+    });
 }

@@ -86,6 +86,11 @@ namespace neuhom {
                       Patterns::Integer(1),
                       "torch::optim::LBFGS max_iter per outer iteration.");
     prm.declare_entry("L-BFGS history", "50", Patterns::Integer(1), "");
+    prm.declare_entry("L-BFGS gradient tolerance",
+                      "1e-12",
+                      Patterns::Double(0.),
+                      "An L-BFGS step does nothing once the largest entry of "
+                      "the gradient is below this.");
     prm.declare_entry("L-BFGS line search",
                       "true",
                       Patterns::Bool(),
@@ -157,20 +162,21 @@ namespace neuhom {
   TrainingParameters::parse_parameters(ParameterHandler &prm)
   {
     prm.enter_subsection("Training");
-    optimizer              = prm.get("Optimizer");
-    iterations             = prm.get_integer("Iterations");
-    learning_rate          = prm.get_double("Learning rate");
-    adam_beta1             = prm.get_double("Adam beta1");
-    adam_beta2             = prm.get_double("Adam beta2");
-    adam_epsilon           = prm.get_double("Adam epsilon");
-    lbfgs_inner_iterations = prm.get_integer("L-BFGS inner iterations");
-    lbfgs_history          = prm.get_integer("L-BFGS history");
-    lbfgs_line_search      = prm.get_bool("L-BFGS line search");
-    schedule               = prm.get("Schedule");
-    decay_rate             = prm.get_double("Decay rate");
-    decay_steps            = prm.get_integer("Decay steps");
-    loss_weighting         = prm.get("Loss weighting");
-    initial_weights        = Utilities::string_to_double(
+    optimizer                = prm.get("Optimizer");
+    iterations               = prm.get_integer("Iterations");
+    learning_rate            = prm.get_double("Learning rate");
+    adam_beta1               = prm.get_double("Adam beta1");
+    adam_beta2               = prm.get_double("Adam beta2");
+    adam_epsilon             = prm.get_double("Adam epsilon");
+    lbfgs_inner_iterations   = prm.get_integer("L-BFGS inner iterations");
+    lbfgs_history            = prm.get_integer("L-BFGS history");
+    lbfgs_gradient_tolerance = prm.get_double("L-BFGS gradient tolerance");
+    lbfgs_line_search        = prm.get_bool("L-BFGS line search");
+    schedule                 = prm.get("Schedule");
+    decay_rate               = prm.get_double("Decay rate");
+    decay_steps              = prm.get_integer("Decay steps");
+    loss_weighting           = prm.get("Loss weighting");
+    initial_weights          = Utilities::string_to_double(
       Utilities::split_string_list(prm.get("Initial weights")));
     weight_learning_rate = prm.get_double("Weight learning rate");
     rebalance_interval   = prm.get_integer("Rebalance interval");
@@ -241,7 +247,7 @@ namespace neuhom {
         auto options = torch::optim::LBFGSOptions(parameters.learning_rate)
                          .max_iter(parameters.lbfgs_inner_iterations)
                          .history_size(parameters.lbfgs_history)
-                         .tolerance_grad(0)
+                         .tolerance_grad(parameters.lbfgs_gradient_tolerance)
                          .tolerance_change(0);
         if (parameters.lbfgs_line_search)
           options.line_search_fn("strong_wolfe");

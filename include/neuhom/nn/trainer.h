@@ -27,9 +27,10 @@ namespace neuhom {
     double       adam_epsilon  = 1e-8;
 
     // L-BFGS: iterations of torch's LBFGS per outer iteration, memory.
-    unsigned int lbfgs_inner_iterations = 20;
-    unsigned int lbfgs_history          = 50;
-    bool         lbfgs_line_search      = true;
+    unsigned int lbfgs_inner_iterations   = 20;
+    unsigned int lbfgs_history            = 50;
+    bool         lbfgs_line_search        = true;
+    double       lbfgs_gradient_tolerance = 1e-12;
 
     // lr(it) = lr0 * gamma^(it / k), with it / k rounded down for "step".
     std::string  schedule    = "constant";

@@ -56,12 +56,10 @@ namespace {
     const auto flux = coefficient(x).unsqueeze(1) * grad;
     auto       div  = torch::zeros_like(u.squeeze(1));
     for (int d = 0; d < 2; ++d)
-      div = div + torch::autograd::grad({flux.select(1, d).sum()},
-                                        {x},
-                                        {},
-                                        true,
-                                        true)[0]
-                    .select(1, d);
+      div =
+        div +
+        torch::autograd::grad({flux.select(1, d).sum()}, {x}, {}, true, true)[0]
+          .select(1, d);
     return -div - 1.;
   }
 
@@ -82,9 +80,8 @@ namespace {
   double
   step_flops(const std::int64_t batch)
   {
-    const double rows = 4. * batch;
-    const double forward =
-      2 * rows * (2 * 128 + 3 * 128 * 128 + 128 * 1);
+    const double rows    = 4. * batch;
+    const double forward = 2 * rows * (2 * 128 + 3 * 128 * 128 + 128 * 1);
     return 3 * forward;
   }
 } // namespace
@@ -109,14 +106,15 @@ main(int argc, char **argv)
   parameters.width         = 128;
   for (const std::string variant : {"autograd", "forward"})
     {
-      auto net = std::dynamic_pointer_cast<MLP>(create_network(parameters, 2, 1));
+      auto net =
+        std::dynamic_pointer_cast<MLP>(create_network(parameters, 2, 1));
       torch::optim::Adam optimizer(net->parameters(),
                                    torch::optim::AdamOptions(1e-3));
-      const auto         x = torch::rand({batch, 2}, torch::kFloat64);
+      const auto         x    = torch::rand({batch, 2}, torch::kFloat64);
       const auto         step = [&]() {
         optimizer.zero_grad();
         const auto r = (variant == "forward" ? residual_forward(*net, x) :
-                                               residual_autograd(*net, x));
+                                                       residual_autograd(*net, x));
         const auto loss = r.pow(2).mean();
         loss.backward();
         optimizer.step();
@@ -131,7 +129,7 @@ main(int argc, char **argv)
           .count();
       std::cout << "neuhom-" << variant << ' ' << batch << ' ' << std::fixed
                 << std::setprecision(0) << batch * steps / seconds << ' '
-                << std::setprecision(2) << step_flops(batch) * steps / seconds / 1e9
-                << std::endl;
+                << std::setprecision(2)
+                << step_flops(batch) * steps / seconds / 1e9 << std::endl;
     }
 }

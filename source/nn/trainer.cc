@@ -234,7 +234,10 @@ namespace neuhom {
                             torch::TensorOptions().dtype(dtype)) :
                          torch::tensor(parameters.initial_weights).to(dtype);
     if (parameters.loss_weighting == "self-adaptive")
-      weights.set_requires_grad(true);
+      {
+        weights.set_requires_grad(true);
+        ascent_parameters.push_back(weights);
+      }
 
     if (parameters.optimizer == "adam")
       optimizer = std::make_unique<torch::optim::Adam>(
@@ -509,9 +512,7 @@ namespace neuhom {
   Trainer::train(const LossFunction       &loss_function,
                  const ConditionalOStream &out)
   {
-    if (weights.requires_grad())
-      ascent_parameters.insert(ascent_parameters.begin(), weights);
-    if (!ascent_parameters.empty())
+    if (!ascent_optimizer && !ascent_parameters.empty())
       ascent_optimizer = std::make_unique<torch::optim::Adam>(
         ascent_parameters,
         torch::optim::AdamOptions(parameters.weight_learning_rate));
@@ -529,6 +530,18 @@ namespace neuhom {
         history += ",learning_rate,validation_loss\n";
       }
     unsigned int last_checkpoint = start;
+
+    // Stop with a message that says what is kept; the history up to the
+    // last good iteration is written for the diagnosis.
+    const auto diverged = [&](const std::string &what) {
+      write_history();
+      throw TrainingDiverged(
+        "Training stopped: " + what + ". " +
+        (last_checkpoint > 0 ?
+           "The last good checkpoint '" + parameters.checkpoint_file +
+             "' (iteration " + std::to_string(last_checkpoint) + ") is kept." :
+           std::string("No checkpoint was written.")));
+    };
 
     const bool     lbfgs = (parameters.optimizer == "lbfgs");
     Progress       progress(out,
@@ -569,14 +582,8 @@ namespace neuhom {
             terms = last_terms;
           }
         if (!std::isfinite(loss) || !all_finite(terms))
-          throw TrainingDiverged(
-            "Training stopped: the loss is " + scientific(loss) +
-            " at iteration " + std::to_string(it) + ". " +
-            (parameters.checkpoint_interval > 0 && last_checkpoint > 0 ?
-               "The last good checkpoint '" + parameters.checkpoint_file +
-                 "' (iteration " + std::to_string(last_checkpoint) +
-                 ") is kept." :
-               "No checkpoint was written."));
+          diverged("the loss is " + scientific(loss) + " at iteration " +
+                   std::to_string(it));
 
         result.loss          = loss;
         result.terms         = terms;
@@ -590,15 +597,8 @@ namespace neuhom {
             optimizer->step();
           }
         if (!all_finite(to_vector(flatten(model_parameters))))
-          throw TrainingDiverged(
-            "Training stopped: the parameters became "
-            "NaN or Inf in iteration " +
-            std::to_string(it) +
-            (last_checkpoint > 0 ?
-               ". The last good checkpoint '" + parameters.checkpoint_file +
-                 "' (iteration " + std::to_string(last_checkpoint) +
-                 ") is kept." :
-               "."));
+          diverged("the parameters became NaN or Inf in iteration " +
+                   std::to_string(it));
 
         std::ostringstream row;
         row << it << ',' << scientific(loss, 16);

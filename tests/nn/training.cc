@@ -9,6 +9,7 @@
 #include <neuhom/nn/network.h>
 #include <neuhom/nn/trainer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -60,6 +61,23 @@ struct ParameterVector : torch::nn::Module
   {}
   torch::Tensor theta;
 };
+
+
+void
+test_schedules()
+{
+  const auto step        = training_from("set Learning rate = 0.5\n"
+                                         "set Schedule = step\n"
+                                         "set Decay rate = 0.5\n"
+                                         "set Decay steps = 10\n");
+  auto       exponential = step;
+  exponential.schedule   = "exponential";
+  deallog << "schedules lr0 * gamma^(it/k), lr0 = gamma = 0.5, k = 10: step "
+          << step.learning_rate_at(0) << ' ' << step.learning_rate_at(9) << ' '
+          << step.learning_rate_at(10) << ' ' << step.learning_rate_at(25)
+          << ", exponential " << exponential.learning_rate_at(5) << ' '
+          << exponential.learning_rate_at(20) << std::endl;
+}
 
 
 void
@@ -194,19 +212,54 @@ test_data_parallel()
   torch::manual_seed(11);
   const Regression problem;
   // A different seed per rank: the trainer broadcasts rank 0's parameters.
-  auto         network = small_network(1 + this_rank());
-  Trainer      trainer(training_from("set Learning rate = 0.01\n"
-                                     "set Iterations = 300\n"),
+  auto    network = small_network(1 + this_rank());
+  Trainer trainer(training_from("set Learning rate = 0.01\n"
+                                "set Iterations = 300\n"
+                                "set Validation interval = 100\n"
+                                "set Progress interval = 1e9\n"),
                   *network,
                   {"data", "boundary"});
+  // Validation: the error on a 5 x 5 grid, the same on every rank.
+  const auto grid =
+    torch::stack(
+      torch::meshgrid({torch::linspace(0.1, 0.9, 5, torch::kFloat64),
+                       torch::linspace(0.1, 0.9, 5, torch::kFloat64)},
+                      "ij"),
+      2)
+      .reshape({25, 2});
+  trainer.set_validation([&]() {
+    torch::NoGradGuard no_grad;
+    const auto         exact = torch::sin(M_PI * grid.select(1, 0)) *
+                       torch::sin(M_PI * grid.select(1, 1));
+    return (network->forward(grid).squeeze(1) - exact)
+      .pow(2)
+      .mean()
+      .item<double>();
+  });
   const auto   initial_terms = problem(*network, false);
   const double initial_loss =
     Utilities::MPI::sum((initial_terms[0] + initial_terms[1]).item<double>(),
                         MPI_COMM_WORLD);
-  const auto result = trainer.train([&]() {
-    return problem(*network, false);
-  });
-  const auto flat   = flat_parameters(*network);
+  std::ostringstream progress;
+  const auto         result = trainer.train(
+    [&]() {
+      return problem(*network, false);
+    },
+    ConditionalOStream(progress, this_rank() == 0));
+  const auto flat = flat_parameters(*network);
+  deallog << "data parallel Adam: validation loss " << result.validation_loss
+          << std::endl;
+  if (this_rank() == 0)
+    {
+      // With a huge interval only the last line is printed.
+      const std::string line = progress.str();
+      deallog << "progress line: " << line.substr(0, line.find("  elapsed"))
+              << std::endl;
+      CHECK_THAT(line.find("iteration 300/300  loss ") != std::string::npos &&
+                   line.find("elapsed") != std::string::npos &&
+                   std::count(line.begin(), line.end(), '\n') == 1,
+                 line);
+    }
   deallog << std::setprecision(9) << "data parallel Adam: loss " << result.loss
           << ", sum of parameters " << flat.sum().item<double>()
           << ", |parameters| " << flat.norm().item<double>()
@@ -407,6 +460,7 @@ main(int argc, char **argv)
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   at::set_num_threads(1);
   MPILogInit log;
+  test_schedules();
   test_adam_quadratic();
   test_lbfgs_least_squares();
   test_data_parallel();

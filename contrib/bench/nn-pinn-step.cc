@@ -4,7 +4,8 @@
 //   autograd  the usual formulation ported to C++: grad u by autograd with
 //             create_graph, div(a grad u) by one more reverse pass per
 //             direction, then the backward pass of the loss;
-//   forward   neuhom's MLP::forward_laplacian: value, gradient and Laplacian
+//   forward   neuhom's MLP::raw_derivatives (forward Laplacian): value,
+//   gradient and Laplacian
 //             in one forward pass, div(a grad u) = a Laplace u + grad a .
 //             grad u, then one backward pass.
 //
@@ -67,7 +68,7 @@ namespace {
   torch::Tensor
   residual_forward(MLP &net, const torch::Tensor &x)
   {
-    const auto d   = net.forward_laplacian(x);
+    const auto d   = net.raw_derivatives(x);
     const auto div = coefficient(x) * d.laplacian.squeeze(1) +
                      (coefficient_gradient(x) * d.gradient.squeeze(2)).sum(1);
     return -div - 1.;

@@ -72,6 +72,92 @@ namespace neuhom {
     }
 
 
+    // The forward-mode stack of a layer's output z: value (N, w), gradient
+    // dz/dx (n, N, w) or (n, 1, w) while it is the same at every point, and
+    // Laplacian (N, w), undefined while it is zero (z affine in x).
+    struct Stack
+    {
+      torch::Tensor value;
+      torch::Tensor gradient;
+      torch::Tensor laplacian;
+    };
+
+
+    Stack
+    apply_linear(const Stack &z, torch::nn::Linear &layer)
+    {
+      const auto weight = layer->weight.t();
+      if (!z.laplacian.defined())
+        return {layer->forward(z.value),
+                torch::matmul(z.gradient, weight),
+                torch::Tensor()};
+      // One matrix product for the whole stack [value; gradient; Laplacian].
+      const auto n      = z.gradient.size(0);
+      const auto mapped = torch::matmul(
+        torch::cat({z.value.unsqueeze(0), z.gradient, z.laplacian.unsqueeze(0)},
+                   0),
+        weight);
+      return {mapped[0] + layer->bias,
+              mapped.slice(0, 1, n + 1),
+              mapped[n + 1]};
+    }
+
+
+    Stack
+    apply_activation(const Stack &z, const Activation activation)
+    {
+      const auto [s, ds, dds] = activate_with_derivatives(activation, z.value);
+      const auto squared_gradient = (z.gradient * z.gradient).sum(0);
+      return {s,
+              ds.unsqueeze(0) * z.gradient,
+              z.laplacian.defined() ?
+                torch::addcmul(ds * z.laplacian, dds, squared_gradient) :
+                dds * squared_gradient};
+    }
+
+
+    ForwardDerivatives
+    to_derivatives(const Stack &z)
+    {
+      const auto n_points = z.value.size(0);
+      return {z.value,
+              z.gradient.expand({z.gradient.size(0), n_points, z.value.size(1)})
+                .permute({1, 0, 2}),
+              z.laplacian.defined() ? z.laplacian : torch::zeros_like(z.value)};
+    }
+
+
+    // Value, gradient and Laplacian of f by nested reverse-mode autograd.
+    ForwardDerivatives
+    derivatives_by_autograd(
+      const std::function<torch::Tensor(const torch::Tensor &)> &f,
+      const torch::Tensor                                       &points)
+    {
+      const auto x           = points.detach().requires_grad_(true);
+      const auto u           = f(x);
+      const auto gradient_of = [&](const torch::Tensor &y) {
+        const auto g = torch::autograd::grad({y.sum()},
+                                             {x},
+                                             /*grad_outputs=*/{},
+                                             /*retain_graph=*/true,
+                                             /*create_graph=*/true,
+                                             /*allow_unused=*/true)[0];
+        return g.defined() ? g : torch::zeros_like(x);
+      };
+      std::vector<torch::Tensor> gradients, laplacians;
+      for (std::int64_t c = 0; c < u.size(1); ++c)
+        {
+          const auto g         = gradient_of(u.select(1, c));
+          auto       laplacian = torch::zeros_like(u.select(1, c));
+          for (std::int64_t d = 0; d < x.size(1); ++d)
+            laplacian = laplacian + gradient_of(g.select(1, d)).select(1, d);
+          gradients.push_back(g);
+          laplacians.push_back(laplacian);
+        }
+      return {u, torch::stack(gradients, 2), torch::stack(laplacians, 1)};
+    }
+
+
     // Xavier (Glorot) weights, zero biases.
     void
     initialize(torch::nn::Linear &layer, const std::string &initialization)
@@ -186,6 +272,30 @@ namespace neuhom {
   }
 
 
+  ForwardDerivatives
+  Network::derivatives(const torch::Tensor &x)
+  {
+    if (!transform)
+      return raw_derivatives(x);
+    return derivatives_by_autograd(
+      [this](const torch::Tensor &y) {
+        return forward(y);
+      },
+      x);
+  }
+
+
+  ForwardDerivatives
+  Network::raw_derivatives(const torch::Tensor &x)
+  {
+    return derivatives_by_autograd(
+      [this](const torch::Tensor &y) {
+        return raw_forward(y);
+      },
+      x);
+  }
+
+
   void
   Network::set_output_transform(const OutputTransform &output_transform)
   {
@@ -255,33 +365,15 @@ namespace neuhom {
 
 
   ForwardDerivatives
-  MLP::forward_laplacian(const torch::Tensor &x)
+  MLP::raw_derivatives(const torch::Tensor &x)
   {
-    const auto n = x.size(1);
-    // The gradient is kept as (n, N, width) so that value, gradient and
-    // Laplacian stack into one (n + 2, N, width) tensor per layer. After the
-    // first layer h = W x + b: grad h = W^T at every point (a (n, 1, width)
-    // tensor that broadcasts) and Laplace h = 0.
-    auto value     = layers[0]->forward(x);
-    auto gradient  = layers[0]->weight.t().unsqueeze(1);
-    auto laplacian = torch::Tensor();
-    for (unsigned int l = 1; l < layers.size(); ++l)
-      {
-        const auto [s, ds, dds] = activate_with_derivatives(activation, value);
-        const auto squared_gradient = (gradient * gradient).sum(0);
-        laplacian                   = laplacian.defined() ?
-                                        torch::addcmul(ds * laplacian, dds, squared_gradient) :
-                                        dds * squared_gradient;
-        gradient                    = ds.unsqueeze(0) * gradient;
-
-        const auto mapped = torch::matmul(
-          torch::cat({s.unsqueeze(0), gradient, laplacian.unsqueeze(0)}, 0),
-          layers[l]->weight.t());
-        value     = mapped[0] + layers[l]->bias;
-        gradient  = mapped.slice(0, 1, n + 1);
-        laplacian = mapped[n + 1];
-      }
-    return {value, gradient.permute({1, 0, 2}), laplacian};
+    // z = x: gradient the identity, Laplacian zero.
+    Stack z{x,
+            torch::eye(x.size(1), x.options()).unsqueeze(1),
+            torch::Tensor()};
+    for (unsigned int l = 0; l + 1 < layers.size(); ++l)
+      z = apply_activation(apply_linear(z, layers[l]), activation);
+    return to_derivatives(apply_linear(z, layers.back()));
   }
 
 
@@ -334,6 +426,34 @@ namespace neuhom {
         scales.push_back(z);
       }
     return output_layer->forward(torch::cat(scales, 1));
+  }
+
+
+  ForwardDerivatives
+  FourierFeatureNetwork::raw_derivatives(const torch::Tensor &x)
+  {
+    std::vector<torch::Tensor> values, gradients, laplacians;
+    for (const auto &b : frequencies)
+      {
+        const auto scaled = 2 * M_PI * b; // (n, m)
+        const auto phase  = torch::matmul(x, scaled);
+        const auto c      = torch::cos(phase);
+        const auto s      = torch::sin(phase);
+        const auto db     = scaled.unsqueeze(1); // (n, 1, m)
+        const auto norm2  = (scaled * scaled).sum(0);
+        Stack      z{torch::cat({c, s}, 1),
+                torch::cat({-s.unsqueeze(0) * db, c.unsqueeze(0) * db}, 2),
+                -torch::cat({c * norm2, s * norm2}, 1)};
+        for (auto &layer : trunk)
+          z = apply_activation(apply_linear(z, layer), activation);
+        values.push_back(z.value);
+        gradients.push_back(z.gradient);
+        laplacians.push_back(z.laplacian);
+      }
+    return to_derivatives(apply_linear({torch::cat(values, 1),
+                                        torch::cat(gradients, 2),
+                                        torch::cat(laplacians, 1)},
+                                       output_layer));
   }
 
 

@@ -140,51 +140,99 @@ by_autograd(Network &network, const torch::Tensor &points)
 void
 test_forward_laplacian()
 {
-  for (const std::string activation : {"tanh", "silu", "sin", "relu"})
-    {
-      auto network = std::dynamic_pointer_cast<MLP>(
-        create_network(parameters_from(network_settings("mlp", activation, 16)),
-                       3,
-                       1));
-      const auto   x        = sample_points(20, 3);
-      const auto   forward  = network->forward_laplacian(x);
-      const auto   backward = by_autograd(*network, x);
-      const double error_value =
-        (forward.value - backward.value).abs().max().item<double>();
-      const double error_gradient =
-        (forward.gradient - backward.gradient).abs().max().item<double>();
-      const double error_laplacian =
-        (forward.laplacian - backward.laplacian).abs().max().item<double>();
+  for (const std::string type : {"mlp", "fourier features"})
+    for (const std::string activation : {"tanh", "silu", "sin", "relu"})
+      {
+        auto       network  = create_network(parameters_from(
+                                        network_settings(type, activation, 16)),
+                                      3,
+                                      1);
+        const auto x        = sample_points(20, 3);
+        const auto forward  = network->raw_derivatives(x);
+        const auto backward = by_autograd(*network, x);
+        // Differences relative to the largest entry of the autograd result
+        // (the Fourier features' Laplacians are of size (2 pi sigma)^2).
+        const auto relative = [](const torch::Tensor &a,
+                                 const torch::Tensor &b) {
+          return (a - b).abs().max().item<double>() /
+                 std::max(1., b.abs().max().item<double>());
+        };
+        const double error_value = relative(forward.value, backward.value);
+        const double error_gradient =
+          relative(forward.gradient, backward.gradient);
+        const double error_laplacian =
+          relative(forward.laplacian, backward.laplacian);
 
-      // The parameter gradients of a PINN-like loss agree, too.
-      network->zero_grad();
-      forward.laplacian.pow(2).sum().backward();
-      std::vector<torch::Tensor> forward_gradients;
-      // The output bias does not enter the Laplacian: no gradient.
-      const auto gradient_of = [](const torch::Tensor &p) {
-        return p.grad().defined() ? p.grad().clone() : torch::zeros_like(p);
-      };
-      for (const auto &p : network->parameters())
-        forward_gradients.push_back(gradient_of(p));
-      network->zero_grad();
-      by_autograd(*network, x).laplacian.pow(2).sum().backward();
-      double error_parameters = 0;
-      for (unsigned int i = 0; i < forward_gradients.size(); ++i)
-        error_parameters = std::max(error_parameters,
-                                    (forward_gradients[i] -
-                                     gradient_of(network->parameters()[i]))
-                                      .abs()
-                                      .max()
-                                      .item<double>());
+        // The parameter gradients of a PINN-like loss agree, too.
+        network->zero_grad();
+        forward.laplacian.pow(2).sum().backward();
+        std::vector<torch::Tensor> forward_gradients;
+        // The output bias does not enter the Laplacian: no gradient.
+        const auto gradient_of = [](const torch::Tensor &p) {
+          return p.grad().defined() ? p.grad().clone() : torch::zeros_like(p);
+        };
+        for (const auto &p : network->parameters())
+          forward_gradients.push_back(gradient_of(p));
+        network->zero_grad();
+        by_autograd(*network, x).laplacian.pow(2).sum().backward();
+        double error_parameters = 0;
+        for (unsigned int i = 0; i < forward_gradients.size(); ++i)
+          error_parameters =
+            std::max(error_parameters,
+                     relative(forward_gradients[i],
+                              gradient_of(network->parameters()[i])));
 
-      const double error =
-        std::max(std::max(error_value, error_gradient),
-                 std::max(error_laplacian, error_parameters));
-      deallog << "forward Laplacian " << activation
-              << " vs autograd: |difference| < 1e-10: " << (error < 1e-10)
-              << std::endl;
-      CHECK_THAT(error < 1e-10, "difference " + std::to_string(error));
-    }
+        const double error =
+          std::max(std::max(error_value, error_gradient),
+                   std::max(error_laplacian, error_parameters));
+        // The generic nested-autograd path of the base class agrees, too.
+        const auto   generic = network->Network::raw_derivatives(x);
+        const double error_generic =
+          std::max(relative(generic.gradient, backward.gradient),
+                   relative(generic.laplacian, backward.laplacian));
+        CHECK_THAT(error_generic < 1e-12,
+                   "generic " + std::to_string(error_generic));
+        deallog << type << " forward Laplacian " << activation
+                << " vs autograd: relative difference < 1e-10: "
+                << (error < 1e-10) << std::endl;
+        CHECK_THAT(error < 1e-10, "difference " + std::to_string(error));
+      }
+}
+
+
+// With an output transform u = p(x) N(x), p = x0 (1 - x0), derivatives()
+// must give the product rule applied to the raw derivatives.
+void
+test_transform_derivatives()
+{
+  auto network =
+    create_network(parameters_from(network_settings("mlp", "tanh")), 2, 2);
+  network->set_output_transform(
+    [](const torch::Tensor &x, const torch::Tensor &raw) {
+      const auto x0 = x.slice(1, 0, 1);
+      return x0 * (1 - x0) * raw;
+    });
+  const auto x     = sample_points(10, 2);
+  const auto raw   = network->raw_derivatives(x);
+  const auto u     = network->derivatives(x);
+  const auto x0    = x.slice(1, 0, 1);
+  const auto p     = x0 * (1 - x0); // (N, 1)
+  const auto dp0   = 1 - 2 * x0;    // dp/dx0
+  const auto value = p * raw.value;
+  const auto gradient =
+    torch::stack({dp0 * raw.value + p * raw.gradient.select(1, 0),
+                  p * raw.gradient.select(1, 1)},
+                 1);
+  const auto laplacian =
+    -2 * raw.value + 2 * dp0 * raw.gradient.select(1, 0) + p * raw.laplacian;
+  const double error =
+    std::max({(u.value - value).abs().max().item<double>(),
+              (u.gradient - gradient).abs().max().item<double>(),
+              (u.laplacian - laplacian).abs().max().item<double>()});
+  deallog << "derivatives through an output transform (2 outputs) match the "
+             "product rule: "
+          << (error < 1e-12) << std::endl;
+  CHECK_THAT(error < 1e-12, "difference " + std::to_string(error));
 }
 
 
@@ -329,11 +377,11 @@ test_quadrature_points()
   const QGauss<2>    quadrature(3);
   const MappingQ1<2> mapping;
 
-  auto network = std::dynamic_pointer_cast<MLP>(
-    create_network(parameters_from(network_settings("mlp", "silu")), 2, 1));
+  auto network =
+    create_network(parameters_from(network_settings("mlp", "silu")), 2, 1);
   NetworkOnQuadraturePoints<2> on_points(mapping, dof_handler, quadrature);
   on_points.evaluate(*network);
-  const auto reference = network->forward_laplacian(on_points.points());
+  const auto reference = network->raw_derivatives(on_points.points());
   CHECK_THAT(on_points.points().data_ptr<double>() ==
                on_points.points().data_ptr<double>(),
              "view");
@@ -431,6 +479,7 @@ main(int argc, char **argv)
   torch::manual_seed(0);
   test_finite_differences();
   test_forward_laplacian();
+  test_transform_derivatives();
   test_transform_and_precision();
   test_model_files();
   test_torchscript();

@@ -47,6 +47,20 @@ namespace neuhom {
 
 
   /**
+   * The value, gradient and Laplacian of a network's output at a batch of
+   * N points: value (N, n_out), gradient (N, n_in, n_out), laplacian
+   * (N, n_out). They stay differentiable with respect to the parameters:
+   * a PINN loss built from them trains by one backward pass.
+   */
+  struct ForwardDerivatives
+  {
+    torch::Tensor value;
+    torch::Tensor gradient;
+    torch::Tensor laplacian;
+  };
+
+
+  /**
    * A map R^n_in -> R^n_out on a batch x of shape (N, n_in). forward() is the
    * raw network followed by the optional output transform, e.g. the hard
    * Dirichlet condition u(x) = g(x) + d(x) N(x) with a distance function d.
@@ -66,6 +80,23 @@ namespace neuhom {
     /** The network without the output transform. */
     virtual torch::Tensor
     raw_forward(const torch::Tensor &x) = 0;
+
+    /**
+     * Value, gradient and Laplacian of forward() with respect to x: those of
+     * raw_derivatives() if there is no output transform, else by nested
+     * reverse-mode autograd through the transform.
+     */
+    ForwardDerivatives
+    derivatives(const torch::Tensor &x);
+
+    /**
+     * Value, gradient and Laplacian of raw_forward(). This implementation
+     * uses nested reverse-mode autograd (one reverse pass for the gradient,
+     * one per input and output for the Laplacian); MLP and
+     * FourierFeatureNetwork override it with forward propagation.
+     */
+    virtual ForwardDerivatives
+    raw_derivatives(const torch::Tensor &x);
 
     void
     set_output_transform(const OutputTransform &transform);
@@ -90,19 +121,6 @@ namespace neuhom {
 
 
   /**
-   * The value, gradient and Laplacian of a network's raw output at a batch of
-   * points: value (N, n_out), gradient (N, n_in, n_out), laplacian
-   * (N, n_out).
-   */
-  struct ForwardDerivatives
-  {
-    torch::Tensor value;
-    torch::Tensor gradient;
-    torch::Tensor laplacian;
-  };
-
-
-  /**
    * Fully connected network x -> sigma(W_1 x + b_1) -> ... -> W_L z + b_L
    * with a linear output layer; parameters "layer_0.weight", ...
    */
@@ -117,19 +135,16 @@ namespace neuhom {
     raw_forward(const torch::Tensor &x) override;
 
     /**
-     * Value, gradient and Laplacian of the raw output in one forward pass
-     * (the "forward Laplacian"): every layer maps the stack
-     * (z, dz/dx_1, ..., dz/dx_n, Laplace z) with one matrix product, and the
-     * activation applies the chain rule
+     * Value, gradient and Laplacian in one forward pass (the "forward
+     * Laplacian"): every layer maps the stack (z, dz/dx_1, ..., dz/dx_n,
+     * Laplace z) with one matrix product, and the activation applies
      *   grad sigma(h) = sigma'(h) grad h,
      *   Laplace sigma(h) = sigma'(h) Laplace h + sigma''(h) |grad h|^2.
-     * The result stays differentiable with respect to the parameters, so a
-     * PINN loss built from it trains with one backward pass instead of the
-     * nested reverse passes of autograd. The output transform is not
-     * applied.
+     * Training with it needs one backward pass instead of the nested reverse
+     * passes of autograd.
      */
     ForwardDerivatives
-    forward_laplacian(const torch::Tensor &x);
+    raw_derivatives(const torch::Tensor &x) override;
 
   private:
     const Activation               activation;
@@ -154,6 +169,13 @@ namespace neuhom {
 
     torch::Tensor
     raw_forward(const torch::Tensor &x) override;
+
+    /**
+     * The forward Laplacian as for the MLP; the feature maps start it with
+     * grad F = 2 pi B^T [-sin, cos] and Laplace F = -(2 pi)^2 |B|^2 [cos, sin].
+     */
+    ForwardDerivatives
+    raw_derivatives(const torch::Tensor &x) override;
 
   private:
     const Activation               activation;

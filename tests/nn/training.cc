@@ -309,6 +309,49 @@ test_loss_weighting()
 }
 
 
+// SA-PINN style pointwise weights mu, one per boundary sample of this rank,
+// maximized while a float32 network minimizes mean(mu * u^2) + data misfit.
+void
+test_pointwise_ascent_float32()
+{
+  torch::manual_seed(11);
+  const Regression  problem;
+  NetworkParameters parameters;
+  parameters.hidden_layers = 2;
+  parameters.width         = 12;
+  parameters.dtype         = torch::kFloat32;
+  auto       network       = create_network(parameters, 2, 1);
+  const auto mine_b        = my_share(16);
+  auto mu = torch::rand({mine_b.numel()}, torch::kFloat32).requires_grad_(true);
+  const auto mu_before = mu.detach().clone();
+  Trainer    trainer(training_from("set Learning rate = 0.01\n"
+                                   "set Iterations = 30\n"
+                                   "set Weight learning rate = 0.1\n"),
+                  *network,
+                  {"data", "boundary"});
+  trainer.add_ascent_parameters({mu});
+  const auto x  = problem.x.index_select(0, my_share(64)).to(torch::kFloat32);
+  const auto xb = problem.b.index_select(0, mine_b).to(torch::kFloat32);
+  const auto result = trainer.train([&]() {
+    const auto target =
+      torch::sin(M_PI * x.select(1, 0)) * torch::sin(M_PI * x.select(1, 1));
+    const auto r  = network->forward(x).squeeze(1) - target;
+    const auto rb = network->forward(xb).squeeze(1);
+    return std::vector<torch::Tensor>{(r * r).sum() / 64,
+                                      (mu * rb * rb).sum() / 16};
+  });
+  const bool grew   = (mu.detach() > mu_before).all().item<bool>();
+  deallog << "float32 network with pointwise ascent weights: finite loss "
+          << std::isfinite(result.loss) << ", every mu grew "
+          << Utilities::MPI::min(static_cast<int>(grew), MPI_COMM_WORLD)
+          << ", parameters identical on all ranks "
+          << (difference_across_ranks(
+                flat_parameters(*network).to(torch::kFloat64)) == 0)
+          << std::endl;
+  CHECK_THAT(grew && std::isfinite(result.loss), "ascent on mu");
+}
+
+
 std::string
 read(const std::string &file_name)
 {
@@ -465,6 +508,7 @@ main(int argc, char **argv)
   test_lbfgs_least_squares();
   test_data_parallel();
   test_loss_weighting();
+  test_pointwise_ascent_float32();
   test_checkpoint_resume("adam");
   test_checkpoint_resume("lbfgs");
   test_nan_guard();

@@ -326,8 +326,6 @@ namespace neuhom {
     for (auto &p : ascent_parameters)
       if (p.grad().defined())
         p.mutable_grad().zero_();
-    if (weights.requires_grad() && weights.grad().defined())
-      weights.mutable_grad().zero_();
     (weights * stacked).sum().backward();
 
     // Sum the terms and gradients over the ranks in one buffer. The
@@ -590,8 +588,10 @@ namespace neuhom {
         const bool converged = (loss < parameters.tolerance);
         if (!converged && !lbfgs)
           {
+            // Ascent: Adam on the negated gradients.
             for (auto &p : ascent_parameters)
-              p.mutable_grad().neg_();
+              if (p.grad().defined())
+                p.mutable_grad().neg_();
             if (ascent_optimizer)
               ascent_optimizer->step();
             optimizer->step();

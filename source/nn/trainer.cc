@@ -541,10 +541,14 @@ namespace neuhom {
            std::string("No checkpoint was written.")));
     };
 
-    const bool     lbfgs = (parameters.optimizer == "lbfgs");
+    const bool lbfgs = (parameters.optimizer == "lbfgs");
+    // Counted from the start of this run, so that the time left after a
+    // resume is estimated from this run's speed.
     Progress       progress(out,
-                      "iteration",
-                      parameters.iterations,
+                      start == 0 ?
+                              std::string("iteration") :
+                              "iteration (resumed at " + std::to_string(start) + ")",
+                      parameters.iterations - start,
                       parameters.progress_interval);
     TrainingResult result;
     result.stop_reason = "iteration limit";
@@ -619,7 +623,7 @@ namespace neuhom {
         for (unsigned int i = 0; i < terms.size(); ++i)
           details += "  " + term_names[i] + ' ' + scientific(terms[i]);
         details += "  lr " + scientific(lr, 2);
-        progress.update(it + 1, details);
+        progress.update(it + 1 - start, details);
 
         if (converged)
           {

@@ -38,14 +38,31 @@ namespace neuhom {
 
 
   void
+  save_archive_atomically(torch::serialize::OutputArchive &archive,
+                          const std::string               &file_name)
+  {
+    const std::string temporary = file_name + ".tmp";
+    try
+      {
+        archive.save_to(temporary);
+      }
+    catch (const c10::Error &error)
+      {
+        AssertThrow(false,
+                    ExcMessage("cannot write '" + temporary +
+                               "': " + error.what_without_backtrace()));
+      }
+    AssertThrow(std::rename(temporary.c_str(), file_name.c_str()) == 0,
+                ExcMessage("cannot rename " + temporary + " to " + file_name));
+  }
+
+
+  void
   save_module(const torch::nn::Module &module, const std::string &file_name)
   {
     torch::serialize::OutputArchive archive;
     write_module(module, archive);
-    const std::string temporary = file_name + ".tmp";
-    archive.save_to(temporary);
-    AssertThrow(std::rename(temporary.c_str(), file_name.c_str()) == 0,
-                ExcMessage("cannot rename " + temporary + " to " + file_name));
+    save_archive_atomically(archive, file_name);
   }
 
 

@@ -428,12 +428,7 @@ namespace neuhom {
     }
     archive.write("history", c10::IValue(history));
 
-    const std::string temporary = parameters.checkpoint_file + ".tmp";
-    archive.save_to(temporary);
-    AssertThrow(std::rename(temporary.c_str(),
-                            parameters.checkpoint_file.c_str()) == 0,
-                ExcMessage("cannot rename " + temporary + " to " +
-                           parameters.checkpoint_file));
+    save_archive_atomically(archive, parameters.checkpoint_file);
     write_history();
   }
 

@@ -15,6 +15,14 @@ namespace neuhom {
   void
   save_module(const torch::nn::Module &module, const std::string &file_name);
 
+  /**
+   * Save @p archive to @p file_name via a temporary file and a rename, so
+   * that a killed run never leaves a truncated file where a good one was.
+   */
+  void
+  save_archive_atomically(torch::serialize::OutputArchive &archive,
+                          const std::string               &file_name);
+
   /** Write the parameters and buffers of @p module into @p archive. */
   void
   write_module(const torch::nn::Module         &module,

@@ -19,6 +19,8 @@ packages=(
   nlohmann-json3-dev libgtest-dev
   # figures and reference scripts in contrib/
   python3 python3-numpy python3-matplotlib
+  # TorchScript export (tests/nn) and the PyTorch reference benchmark
+  python3-torch
 )
 
 missing=()

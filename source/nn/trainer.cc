@@ -1,0 +1,641 @@
+#include <neuhom/core/input_error.h>
+#include <neuhom/core/progress.h>
+#include <neuhom/core/summary.h>
+#include <neuhom/nn/model_io.h>
+#include <neuhom/nn/trainer.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+namespace neuhom {
+  namespace {
+    std::vector<double>
+    to_vector(const torch::Tensor &t)
+    {
+      const auto d = t.detach().to(torch::kFloat64).contiguous();
+      return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
+    }
+
+
+    // All tensors flattened into one contiguous float64 buffer.
+    torch::Tensor
+    flatten(const std::vector<torch::Tensor> &tensors)
+    {
+      std::vector<torch::Tensor> flat;
+      for (const auto &t : tensors)
+        flat.push_back(t.detach().reshape({-1}).to(torch::kFloat64));
+      return torch::cat(flat);
+    }
+
+
+    // Copy the entries of a flattened buffer back into the tensors.
+    void
+    unflatten(const torch::Tensor              &buffer,
+              const std::vector<torch::Tensor> &tensors)
+    {
+      torch::NoGradGuard no_grad;
+      std::int64_t       offset = 0;
+      for (const auto &t : tensors)
+        {
+          auto target = t;
+          target.copy_(buffer.slice(0, offset, offset + t.numel()).view_as(t));
+          offset += t.numel();
+        }
+    }
+
+
+    bool
+    all_finite(const std::vector<double> &values)
+    {
+      for (const double v : values)
+        if (!std::isfinite(v))
+          return false;
+      return true;
+    }
+
+
+    std::string
+    scientific(const double value, const int digits = 3)
+    {
+      std::ostringstream out;
+      out << std::scientific << std::setprecision(digits) << value;
+      return out.str();
+    }
+  } // namespace
+
+
+  void
+  TrainingParameters::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Training");
+    prm.declare_entry("Optimizer",
+                      "adam",
+                      Patterns::Selection("adam|lbfgs"),
+                      "adam, or lbfgs (torch's L-BFGS; one outer iteration "
+                      "runs 'L-BFGS inner iterations' of it, full batch).");
+    prm.declare_entry("Iterations", "1000", Patterns::Integer(1), "");
+    prm.declare_entry("Learning rate", "1e-3", Patterns::Double(0.), "lr0.");
+    prm.declare_entry("Adam beta1", "0.9", Patterns::Double(0., 1.), "");
+    prm.declare_entry("Adam beta2", "0.999", Patterns::Double(0., 1.), "");
+    prm.declare_entry("Adam epsilon", "1e-8", Patterns::Double(0.), "");
+    prm.declare_entry("L-BFGS inner iterations",
+                      "20",
+                      Patterns::Integer(1),
+                      "torch::optim::LBFGS max_iter per outer iteration.");
+    prm.declare_entry("L-BFGS history", "50", Patterns::Integer(1), "");
+    prm.declare_entry("L-BFGS gradient tolerance",
+                      "1e-12",
+                      Patterns::Double(0.),
+                      "An L-BFGS step does nothing once the largest entry of "
+                      "the gradient is below this.");
+    prm.declare_entry("L-BFGS line search",
+                      "true",
+                      Patterns::Bool(),
+                      "Strong Wolfe line search (else fixed steps lr).");
+    prm.declare_entry("Schedule",
+                      "constant",
+                      Patterns::Selection("constant|step|exponential"),
+                      "Learning rate lr0 * gamma^(it/k): exponential uses the "
+                      "real quotient it/k, step rounds it down.");
+    prm.declare_entry("Decay rate", "0.9", Patterns::Double(0., 1.), "gamma.");
+    prm.declare_entry("Decay steps", "1000", Patterns::Integer(1), "k.");
+    prm.declare_entry("Loss weighting",
+                      "fixed",
+                      Patterns::Selection("fixed|self-adaptive|gradient norm"),
+                      "fixed: the initial weights throughout; self-adaptive: "
+                      "the weights are maximized by gradient ascent (min-max, "
+                      "Adam only); gradient norm: every 'Rebalance interval' "
+                      "iterations w_i <- s w_i + (1 - s) sum_j |grad L_j| / "
+                      "|grad L_i|.");
+    prm.declare_entry("Initial weights",
+                      "",
+                      Patterns::List(Patterns::Double(0.), 0),
+                      "One weight per loss term; empty means all 1.");
+    prm.declare_entry("Weight learning rate",
+                      "1e-3",
+                      Patterns::Double(0.),
+                      "Adam step size of the gradient ascent on the "
+                      "self-adaptive weights.");
+    prm.declare_entry("Rebalance interval", "100", Patterns::Integer(1), "");
+    prm.declare_entry("Rebalance smoothing",
+                      "0.9",
+                      Patterns::Double(0., 1.),
+                      "s in the gradient norm update.");
+    prm.declare_entry("Tolerance",
+                      "0",
+                      Patterns::Double(0.),
+                      "Stop early when the weighted loss is below this.");
+    prm.declare_entry("Validation interval",
+                      "0",
+                      Patterns::Integer(0),
+                      "Evaluate the validation loss every this many "
+                      "iterations; 0: never.");
+    prm.declare_entry("Checkpoint interval",
+                      "0",
+                      Patterns::Integer(0),
+                      "Write a checkpoint every this many iterations and at "
+                      "the end; 0: never.");
+    prm.declare_entry("Checkpoint file",
+                      "checkpoint.pt",
+                      Patterns::Anything(),
+                      "");
+    prm.declare_entry("Resume",
+                      "false",
+                      Patterns::Bool(),
+                      "Continue from the checkpoint file.");
+    prm.declare_entry("History file",
+                      "",
+                      Patterns::Anything(),
+                      "CSV of the losses per iteration; empty: none.");
+    prm.declare_entry("Progress interval",
+                      "2",
+                      Patterns::Double(0.),
+                      "Seconds between progress lines.");
+    prm.leave_subsection();
+  }
+
+
+  void
+  TrainingParameters::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Training");
+    optimizer                = prm.get("Optimizer");
+    iterations               = prm.get_integer("Iterations");
+    learning_rate            = prm.get_double("Learning rate");
+    adam_beta1               = prm.get_double("Adam beta1");
+    adam_beta2               = prm.get_double("Adam beta2");
+    adam_epsilon             = prm.get_double("Adam epsilon");
+    lbfgs_inner_iterations   = prm.get_integer("L-BFGS inner iterations");
+    lbfgs_history            = prm.get_integer("L-BFGS history");
+    lbfgs_gradient_tolerance = prm.get_double("L-BFGS gradient tolerance");
+    lbfgs_line_search        = prm.get_bool("L-BFGS line search");
+    schedule                 = prm.get("Schedule");
+    decay_rate               = prm.get_double("Decay rate");
+    decay_steps              = prm.get_integer("Decay steps");
+    loss_weighting           = prm.get("Loss weighting");
+    initial_weights          = Utilities::string_to_double(
+      Utilities::split_string_list(prm.get("Initial weights")));
+    weight_learning_rate = prm.get_double("Weight learning rate");
+    rebalance_interval   = prm.get_integer("Rebalance interval");
+    rebalance_smoothing  = prm.get_double("Rebalance smoothing");
+    tolerance            = prm.get_double("Tolerance");
+    validation_interval  = prm.get_integer("Validation interval");
+    checkpoint_interval  = prm.get_integer("Checkpoint interval");
+    checkpoint_file      = prm.get("Checkpoint file");
+    resume               = prm.get_bool("Resume");
+    history_file         = prm.get("History file");
+    progress_interval    = prm.get_double("Progress interval");
+    prm.leave_subsection();
+    require(!(loss_weighting == "self-adaptive" && optimizer == "lbfgs"),
+            "Training/Loss weighting",
+            "self-adaptive weights need 'Optimizer = adam' (the min-max "
+            "problem has no line search)");
+    require(!resume || checkpoint_interval > 0,
+            "Training/Resume",
+            "resuming needs 'Checkpoint interval' > 0");
+  }
+
+
+  double
+  TrainingParameters::learning_rate_at(const unsigned int iteration) const
+  {
+    if (schedule == "constant")
+      return learning_rate;
+    const double quotient = static_cast<double>(iteration) / decay_steps;
+    return learning_rate *
+           std::pow(decay_rate,
+                    schedule == "step" ? std::floor(quotient) : quotient);
+  }
+
+
+  Trainer::Trainer(const TrainingParameters       &parameters,
+                   torch::nn::Module              &module,
+                   const std::vector<std::string> &term_names,
+                   const MPI_Comm                  comm)
+      : parameters(parameters)
+      , module(module)
+      , term_names(term_names)
+      , comm(comm)
+      , model_parameters(module.parameters())
+  {
+    AssertThrow(!model_parameters.empty(),
+                ExcMessage("module without parameters"));
+    require(parameters.initial_weights.empty() ||
+              parameters.initial_weights.size() == term_names.size(),
+            "Training/Initial weights",
+            "give one weight per loss term (" +
+              std::to_string(term_names.size()) + ") or none");
+    const auto dtype = model_parameters[0].scalar_type();
+    weights          = parameters.initial_weights.empty() ?
+                         torch::ones({static_cast<std::int64_t>(term_names.size())},
+                            torch::TensorOptions().dtype(dtype)) :
+                         torch::tensor(parameters.initial_weights).to(dtype);
+    if (parameters.loss_weighting == "self-adaptive")
+      {
+        weights.set_requires_grad(true);
+        ascent_parameters.push_back(weights);
+      }
+
+    if (parameters.optimizer == "adam")
+      optimizer = std::make_unique<torch::optim::Adam>(
+        model_parameters,
+        torch::optim::AdamOptions(parameters.learning_rate)
+          .betas({parameters.adam_beta1, parameters.adam_beta2})
+          .eps(parameters.adam_epsilon));
+    else
+      {
+        auto options = torch::optim::LBFGSOptions(parameters.learning_rate)
+                         .max_iter(parameters.lbfgs_inner_iterations)
+                         .history_size(parameters.lbfgs_history)
+                         .tolerance_grad(parameters.lbfgs_gradient_tolerance)
+                         .tolerance_change(0);
+        if (parameters.lbfgs_line_search)
+          options.line_search_fn("strong_wolfe");
+        optimizer =
+          std::make_unique<torch::optim::LBFGS>(model_parameters, options);
+      }
+
+    // Same parameters on every rank, whatever the caller's seeds were.
+    if (Utilities::MPI::n_mpi_processes(comm) > 1)
+      {
+        auto buffer = flatten(model_parameters).contiguous();
+        MPI_Bcast(buffer.data_ptr<double>(),
+                  buffer.numel(),
+                  MPI_DOUBLE,
+                  0,
+                  comm);
+        unflatten(buffer, model_parameters);
+      }
+  }
+
+
+  void
+  Trainer::add_ascent_parameters(const std::vector<torch::Tensor> &tensors)
+  {
+    AssertThrow(parameters.optimizer == "adam",
+                ExcMessage("ascent parameters need the Adam optimizer"));
+    ascent_parameters.insert(ascent_parameters.end(),
+                             tensors.begin(),
+                             tensors.end());
+  }
+
+
+  void
+  Trainer::set_validation(const std::function<double()> &function)
+  {
+    validation = function;
+  }
+
+
+  std::vector<double>
+  Trainer::loss_weights() const
+  {
+    return to_vector(weights);
+  }
+
+
+  void
+  Trainer::allreduce(const std::vector<torch::Tensor> &tensors) const
+  {
+    if (Utilities::MPI::n_mpi_processes(comm) == 1 || tensors.empty())
+      return;
+    auto buffer = flatten(tensors).contiguous();
+    MPI_Allreduce(MPI_IN_PLACE,
+                  buffer.data_ptr<double>(),
+                  buffer.numel(),
+                  MPI_DOUBLE,
+                  MPI_SUM,
+                  comm);
+    unflatten(buffer, tensors);
+  }
+
+
+  torch::Tensor
+  Trainer::evaluate_and_backpropagate(const LossFunction &loss_function)
+  {
+    const auto terms = loss_function();
+    AssertThrow(terms.size() == term_names.size(),
+                ExcMessage("the loss function returned " +
+                           std::to_string(terms.size()) + " terms, expected " +
+                           std::to_string(term_names.size())));
+    const auto stacked = torch::stack(terms);
+    optimizer->zero_grad();
+    for (auto &p : ascent_parameters)
+      if (p.grad().defined())
+        p.mutable_grad().zero_();
+    (weights * stacked).sum().backward();
+
+    // Sum the terms and gradients over the ranks in one buffer. The
+    // gradients of unused parameters are zeros, not undefined.
+    std::vector<torch::Tensor> reduced = {stacked.detach()};
+    for (auto &p : model_parameters)
+      {
+        if (!p.grad().defined())
+          p.mutable_grad() = torch::zeros_like(p);
+        reduced.push_back(p.grad());
+      }
+    if (weights.requires_grad())
+      reduced.push_back(weights.grad());
+    auto buffer = flatten(reduced).contiguous();
+    if (Utilities::MPI::n_mpi_processes(comm) > 1)
+      MPI_Allreduce(MPI_IN_PLACE,
+                    buffer.data_ptr<double>(),
+                    buffer.numel(),
+                    MPI_DOUBLE,
+                    MPI_SUM,
+                    comm);
+    const auto n_terms = static_cast<std::int64_t>(terms.size());
+    last_terms         = to_vector(buffer.slice(0, 0, n_terms));
+    unflatten(buffer.slice(0, n_terms),
+              std::vector<torch::Tensor>(reduced.begin() + 1, reduced.end()));
+
+    double     total = 0;
+    const auto w     = loss_weights();
+    for (unsigned int i = 0; i < last_terms.size(); ++i)
+      total += w[i] * last_terms[i];
+    return torch::tensor(total,
+                         torch::TensorOptions().dtype(stacked.scalar_type()));
+  }
+
+
+  void
+  Trainer::rebalance_weights(const LossFunction &loss_function)
+  {
+    const auto          terms = loss_function();
+    std::vector<double> norms;
+    for (const auto &term : terms)
+      {
+        auto gradients = torch::autograd::grad({term},
+                                               model_parameters,
+                                               /*grad_outputs=*/{},
+                                               /*retain_graph=*/true,
+                                               /*create_graph=*/false,
+                                               /*allow_unused=*/true);
+        for (unsigned int i = 0; i < gradients.size(); ++i)
+          if (!gradients[i].defined())
+            gradients[i] = torch::zeros_like(model_parameters[i]);
+        allreduce(gradients);
+        norms.push_back(flatten(gradients).norm().item<double>());
+      }
+    double sum = 0;
+    for (const double n : norms)
+      sum += n;
+    torch::NoGradGuard no_grad;
+    const double       s = parameters.rebalance_smoothing;
+    for (unsigned int i = 0; i < norms.size(); ++i)
+      if (norms[i] > 0)
+        weights[i] = s * weights[i].item<double>() + (1 - s) * sum / norms[i];
+  }
+
+
+  void
+  Trainer::write_checkpoint(const unsigned int iteration) const
+  {
+    if (Utilities::MPI::this_mpi_process(comm) != 0)
+      return;
+    torch::serialize::OutputArchive archive;
+    archive.write("iteration",
+                  torch::tensor(static_cast<std::int64_t>(iteration)));
+    torch::serialize::OutputArchive model_archive, optimizer_archive;
+    write_module(module, model_archive);
+    archive.write("model", model_archive);
+    // L-BFGS keeps a scratch vector 'al' of history-size tensors of which
+    // only the first few are defined, and torch cannot serialize undefined
+    // tensors. Every step fills it before reading it, so drop it.
+    for (auto &state : optimizer->state())
+      if (auto *lbfgs =
+            dynamic_cast<torch::optim::LBFGSParamState *>(state.second.get()))
+        lbfgs->al(c10::nullopt);
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+    archive.write("weights", weights.detach());
+    if (ascent_optimizer)
+      {
+        torch::serialize::OutputArchive ascent_archive;
+        for (unsigned int i = 0; i < ascent_parameters.size(); ++i)
+          ascent_archive.write("tensor_" + std::to_string(i),
+                               ascent_parameters[i].detach());
+        ascent_optimizer->save(ascent_archive);
+        archive.write("ascent", ascent_archive);
+      }
+    {
+      auto generator = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      archive.write("rng_state", generator.get_state());
+    }
+    archive.write("history", c10::IValue(history));
+
+    save_archive_atomically(archive, parameters.checkpoint_file);
+    write_history();
+  }
+
+
+  unsigned int
+  Trainer::read_checkpoint()
+  {
+    const std::string &file    = parameters.checkpoint_file;
+    auto               archive = open_archive(file, "checkpoint file");
+    try
+      {
+        torch::Tensor iteration;
+        archive.read("iteration", iteration);
+        torch::serialize::InputArchive model_archive, optimizer_archive;
+        archive.read("model", model_archive);
+        read_module(module, model_archive, file);
+        archive.read("optimizer", optimizer_archive);
+        optimizer->load(optimizer_archive);
+        torch::Tensor stored_weights;
+        archive.read("weights", stored_weights);
+        require(stored_weights.sizes() == weights.sizes(),
+                "Training/Checkpoint file",
+                "'" + file + "' has " + std::to_string(stored_weights.numel()) +
+                  " loss weights, this problem has " +
+                  std::to_string(weights.numel()) + " loss terms");
+        {
+          torch::NoGradGuard no_grad;
+          weights.copy_(stored_weights);
+        }
+        if (ascent_optimizer)
+          {
+            torch::serialize::InputArchive ascent_archive;
+            archive.read("ascent", ascent_archive);
+            torch::NoGradGuard no_grad;
+            for (unsigned int i = 0; i < ascent_parameters.size(); ++i)
+              {
+                torch::Tensor stored;
+                ascent_archive.read("tensor_" + std::to_string(i), stored);
+                ascent_parameters[i].copy_(stored);
+              }
+            ascent_optimizer->load(ascent_archive);
+          }
+        torch::Tensor state;
+        archive.read("rng_state", state);
+        auto generator = at::detail::getDefaultCPUGenerator();
+        {
+          std::lock_guard<std::mutex> lock(generator.mutex());
+          generator.set_state(state);
+        }
+        c10::IValue stored_history;
+        archive.read("history", stored_history);
+        history = stored_history.toStringRef();
+        return iteration.item<std::int64_t>();
+      }
+    catch (const c10::Error &error)
+      {
+        throw InputError("checkpoint file '" + file +
+                         "' does not match this training problem: " +
+                         error.what_without_backtrace());
+      }
+  }
+
+
+  void
+  Trainer::write_history() const
+  {
+    if (!parameters.history_file.empty() &&
+        Utilities::MPI::this_mpi_process(comm) == 0)
+      write_file_atomically(parameters.history_file, history);
+  }
+
+
+  TrainingResult
+  Trainer::train(const LossFunction       &loss_function,
+                 const ConditionalOStream &out)
+  {
+    if (!ascent_optimizer && !ascent_parameters.empty())
+      ascent_optimizer = std::make_unique<torch::optim::Adam>(
+        ascent_parameters,
+        torch::optim::AdamOptions(parameters.weight_learning_rate));
+
+    unsigned int start = 0;
+    if (parameters.resume)
+      start = read_checkpoint();
+    else
+      {
+        history = "iteration,loss";
+        for (const auto &name : term_names)
+          history += ",loss_" + name;
+        for (const auto &name : term_names)
+          history += ",weight_" + name;
+        history += ",learning_rate,validation_loss\n";
+      }
+    unsigned int last_checkpoint = start;
+
+    // Stop with a message that says what is kept; the history up to the
+    // last good iteration is written for the diagnosis.
+    const auto diverged = [&](const std::string &what) {
+      write_history();
+      throw TrainingDiverged(
+        "Training stopped: " + what + ". " +
+        (last_checkpoint > 0 ?
+           "The last good checkpoint '" + parameters.checkpoint_file +
+             "' (iteration " + std::to_string(last_checkpoint) + ") is kept." :
+           std::string("No checkpoint was written.")));
+    };
+
+    const bool lbfgs = (parameters.optimizer == "lbfgs");
+    // Counted from the start of this run, so that the time left after a
+    // resume is estimated from this run's speed.
+    Progress       progress(out,
+                      start == 0 ?
+                              std::string("iteration") :
+                              "iteration (resumed at " + std::to_string(start) + ")",
+                      parameters.iterations - start,
+                      parameters.progress_interval);
+    TrainingResult result;
+    result.stop_reason = "iteration limit";
+    unsigned int it    = start;
+    for (; it < parameters.iterations; ++it)
+      {
+        const double lr = parameters.learning_rate_at(it);
+        for (auto &group : optimizer->param_groups())
+          group.options().set_lr(lr);
+        if (parameters.loss_weighting == "gradient norm" &&
+            it % parameters.rebalance_interval == 0)
+          rebalance_weights(loss_function);
+
+        // The terms and weights at the parameters before this step.
+        const auto          weights_now = loss_weights();
+        double              loss        = 0;
+        std::vector<double> terms;
+        if (lbfgs)
+          {
+            bool       first   = true;
+            const auto closure = [&]() {
+              auto total = evaluate_and_backpropagate(loss_function);
+              if (first)
+                terms = last_terms;
+              first = false;
+              return total;
+            };
+            loss = optimizer->step(closure).item<double>();
+          }
+        else
+          {
+            loss  = evaluate_and_backpropagate(loss_function).item<double>();
+            terms = last_terms;
+          }
+        if (!std::isfinite(loss) || !all_finite(terms))
+          diverged("the loss is " + scientific(loss) + " at iteration " +
+                   std::to_string(it));
+
+        result.loss          = loss;
+        result.terms         = terms;
+        const bool converged = (loss < parameters.tolerance);
+        if (!converged && !lbfgs)
+          {
+            // Ascent: Adam on the negated gradients.
+            for (auto &p : ascent_parameters)
+              if (p.grad().defined())
+                p.mutable_grad().neg_();
+            if (ascent_optimizer)
+              ascent_optimizer->step();
+            optimizer->step();
+          }
+        if (!all_finite(to_vector(flatten(model_parameters))))
+          diverged("the parameters became NaN or Inf in iteration " +
+                   std::to_string(it));
+
+        std::ostringstream row;
+        row << it << ',' << scientific(loss, 16);
+        for (const double t : terms)
+          row << ',' << scientific(t, 16);
+        for (const double w : weights_now)
+          row << ',' << scientific(w, 16);
+        row << ',' << scientific(lr, 16) << ',';
+        if (validation && parameters.validation_interval > 0 &&
+            (it + 1) % parameters.validation_interval == 0)
+          {
+            result.validation_loss = validation();
+            row << scientific(result.validation_loss, 16);
+          }
+        history += row.str() + '\n';
+
+        std::string details = "loss " + scientific(loss);
+        for (unsigned int i = 0; i < terms.size(); ++i)
+          details += "  " + term_names[i] + ' ' + scientific(terms[i]);
+        details += "  lr " + scientific(lr, 2);
+        progress.update(it + 1 - start, details);
+
+        if (converged)
+          {
+            result.stop_reason = "tolerance";
+            break;
+          }
+        if (parameters.checkpoint_interval > 0 &&
+            (it + 1) % parameters.checkpoint_interval == 0)
+          {
+            write_checkpoint(it + 1);
+            last_checkpoint = it + 1;
+          }
+      }
+    result.iterations = it;
+    if (parameters.checkpoint_interval > 0 && last_checkpoint != it)
+      write_checkpoint(it);
+    write_history();
+    return result;
+  }
+} // namespace neuhom

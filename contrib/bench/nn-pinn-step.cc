@@ -23,7 +23,8 @@
 
 using namespace neuhom;
 
-namespace {
+namespace
+{
   // a(x) = 2 + sin(2 pi x / eps) sin(2 pi y / eps) and its gradient,
   // f = 1.
   const double eps = 0.125;

@@ -4,7 +4,8 @@
 
 #include <neuhom/nn/dealii_tensors.h>
 
-namespace neuhom {
+namespace neuhom
+{
   torch::Tensor
   tensor_view(Vector<double> &vector)
   {
@@ -74,9 +75,9 @@ namespace neuhom {
     const Mapping<dim>    &mapping,
     const DoFHandler<dim> &dof_handler,
     const Quadrature<dim> &quadrature)
-      : n_q_points(quadrature.size())
-      , first_point(dof_handler.get_triangulation().n_active_cells(),
-                    numbers::invalid_unsigned_int)
+    : n_q_points(quadrature.size())
+    , first_point(dof_handler.get_triangulation().n_active_cells(),
+                  numbers::invalid_unsigned_int)
   {
     FEValues<dim> fe_values(mapping,
                             dof_handler.get_fe(),

@@ -5,8 +5,10 @@
 #include <fstream>
 #include <sstream>
 
-namespace neuhom {
-  namespace {
+namespace neuhom
+{
+  namespace
+  {
     std::string
     shape_text(const torch::IntArrayRef shape)
     {
@@ -122,7 +124,7 @@ namespace neuhom {
                                    const unsigned int n_inputs,
                                    const unsigned int n_outputs,
                                    const torch::Dtype dtype)
-      : Network(n_inputs, n_outputs, dtype)
+    : Network(n_inputs, n_outputs, dtype)
   {
     require_readable(file_name, "TorchScript file");
     try

@@ -5,8 +5,10 @@
 #include <sstream>
 #include <tuple>
 
-namespace neuhom {
-  namespace {
+namespace neuhom
+{
+  namespace
+  {
     torch::Tensor
     activate(const Activation activation, const torch::Tensor &h)
     {
@@ -258,9 +260,9 @@ namespace neuhom {
   Network::Network(const unsigned int n_inputs,
                    const unsigned int n_outputs,
                    const torch::Dtype dtype)
-      : inputs(n_inputs)
-      , outputs(n_outputs)
-      , scalar_type(dtype)
+    : inputs(n_inputs)
+    , outputs(n_outputs)
+    , scalar_type(dtype)
   {}
 
 
@@ -337,8 +339,8 @@ namespace neuhom {
   MLP::MLP(const unsigned int       n_inputs,
            const unsigned int       n_outputs,
            const NetworkParameters &parameters)
-      : Network(n_inputs, n_outputs, parameters.dtype)
-      , activation(parameters.activation)
+    : Network(n_inputs, n_outputs, parameters.dtype)
+    , activation(parameters.activation)
   {
     unsigned int in = n_inputs;
     for (unsigned int l = 0; l <= parameters.hidden_layers; ++l)
@@ -381,8 +383,8 @@ namespace neuhom {
     const unsigned int       n_inputs,
     const unsigned int       n_outputs,
     const NetworkParameters &parameters)
-      : Network(n_inputs, n_outputs, parameters.dtype)
-      , activation(parameters.activation)
+    : Network(n_inputs, n_outputs, parameters.dtype)
+    , activation(parameters.activation)
   {
     const auto m = parameters.fourier_features_per_scale;
     for (unsigned int k = 0; k < parameters.fourier_scales.size(); ++k)

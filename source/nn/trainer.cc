@@ -10,8 +10,10 @@
 #include <iomanip>
 #include <sstream>
 
-namespace neuhom {
-  namespace {
+namespace neuhom
+{
+  namespace
+  {
     std::vector<double>
     to_vector(const torch::Tensor &t)
     {
@@ -215,11 +217,11 @@ namespace neuhom {
                    torch::nn::Module              &module,
                    const std::vector<std::string> &term_names,
                    const MPI_Comm                  comm)
-      : parameters(parameters)
-      , module(module)
-      , term_names(term_names)
-      , comm(comm)
-      , model_parameters(module.parameters())
+    : parameters(parameters)
+    , module(module)
+    , term_names(term_names)
+    , comm(comm)
+    , model_parameters(module.parameters())
   {
     AssertThrow(!model_parameters.empty(),
                 ExcMessage("module without parameters"));

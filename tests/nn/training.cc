@@ -57,7 +57,7 @@ my_share(const std::int64_t n)
 struct ParameterVector : torch::nn::Module
 {
   explicit ParameterVector(const std::int64_t n)
-      : theta(register_parameter("theta", torch::zeros({n}, torch::kFloat64)))
+    : theta(register_parameter("theta", torch::zeros({n}, torch::kFloat64)))
   {}
   torch::Tensor theta;
 };
@@ -143,10 +143,10 @@ test_lbfgs_least_squares()
 struct Regression
 {
   Regression()
-      : x(torch::rand({64, 2}, torch::kFloat64))
-      , b(torch::rand({16, 2}, torch::kFloat64))
-      , mine(my_share(64))
-      , mine_b(my_share(16))
+    : x(torch::rand({64, 2}, torch::kFloat64))
+    , b(torch::rand({16, 2}, torch::kFloat64))
+    , mine(my_share(64))
+    , mine_b(my_share(16))
   {}
 
   std::vector<torch::Tensor>

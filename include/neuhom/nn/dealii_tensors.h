@@ -19,7 +19,8 @@
 // it needs the Network type and because every torch translation unit costs
 // ~20 s of compile time: core stays torch-free.
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /** A float64 tensor of shape (n) sharing the memory of @p vector. */

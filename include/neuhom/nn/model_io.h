@@ -6,7 +6,8 @@
 
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   /**
    * Save the parameters and buffers of @p module (by their dotted names) to
    * @p file_name in LibTorch's archive format, atomically: a killed run

@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /** The pointwise nonlinearities of the networks. */

@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /** Subsection "Training": optimizer, schedule, loss weights, output. */

@@ -96,11 +96,11 @@ namespace neuhom {
 
 
   template <int dim>
-  LODProblem<dim>::LODProblem(const MPI_Comm       comm,
-                              const LODParameters &parameters,
-                              const unsigned int   fine_cells,
-                              const unsigned int   quadrature_points,
-                              const Function<dim> &coefficient)
+  LODProblem<dim>::LODProblem(const MPI_Comm          comm,
+                              const LODParameters    &parameters,
+                              const unsigned int      fine_cells,
+                              const unsigned int      quadrature_points,
+                              const Coefficient<dim> &coefficient)
       : comm(comm)
       , parameters(parameters)
       , grid(parameters.coarse_cells,
@@ -112,6 +112,7 @@ namespace neuhom {
       , n_ranks(Utilities::MPI::n_mpi_processes(comm))
       , rank(Utilities::MPI::this_mpi_process(comm))
       , samples(grid)
+      , direct_solver_control(1, 0, false, false)
   {
     AssertThrow(fine_cells % parameters.coarse_cells == 0,
                 ExcMessage("the coarse mesh must divide the fine mesh"));
@@ -268,7 +269,7 @@ namespace neuhom {
           continue;
         owned_correctors[K] =
           compute_element_correctors(grid, K, layers, samples);
-        if (tolerance > 0)
+        if (coefficient.is_time_dependent())
           reference_samples[K] = patch_samples(K);
         ++n_recomputed;
       }

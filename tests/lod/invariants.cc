@@ -21,9 +21,15 @@ using namespace neuhom;
 
 // Piecewise constant on a 10 x 10 grid, values in [0.01, 1] (contrast 100).
 template <int dim>
-class Checkerboard : public Function<dim>
+class Checkerboard : public Coefficient<dim>
 {
 public:
+  double
+  feature_size() const override
+  {
+    return 0.1;
+  }
+
   double
   value(const Point<dim> &p, const unsigned int = 0) const override
   {

@@ -12,6 +12,7 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/vector.h>
 
+#include <neuhom/core/coefficient.h>
 #include <neuhom/lod/nested_grid.h>
 #include <neuhom/lod/patch_problem.h>
 
@@ -74,11 +75,11 @@ namespace neuhom {
   class LODProblem
   {
   public:
-    LODProblem(MPI_Comm             comm,
-               const LODParameters &parameters,
-               unsigned int         fine_cells_per_direction,
-               unsigned int         quadrature_points_per_direction,
-               const Function<dim> &coefficient);
+    LODProblem(MPI_Comm                comm,
+               const LODParameters    &parameters,
+               unsigned int            fine_cells_per_direction,
+               unsigned int            quadrature_points_per_direction,
+               const Coefficient<dim> &coefficient);
 
     /**
      * Compute the element correctors of the owned coarse cells at the
@@ -86,8 +87,9 @@ namespace neuhom {
      * basis on the owned cells. On later calls, with @p tolerance > 0, only
      * patches whose coefficient changed by more than @p tolerance
      * (relative, max over the patch's quadrature points) since their last
-     * computation are recomputed. Returns the number of patches recomputed
-     * (sum over ranks).
+     * computation are recomputed (the coefficient on each patch is kept
+     * for this if the coefficient is time-dependent). Returns the number of
+     * patches recomputed (sum over ranks).
      */
     unsigned int
     compute_correctors(double tolerance = 0);
@@ -173,7 +175,7 @@ namespace neuhom {
     const LODParameters     parameters;
     const NestedGrid<dim>   grid;
     const unsigned int      layers;
-    const Function<dim>    &coefficient;
+    const Coefficient<dim> &coefficient;
     const unsigned int      n_ranks, rank;
     CoefficientSamples<dim> samples;
 

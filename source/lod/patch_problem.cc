@@ -1,9 +1,9 @@
-#include <deal.II/lac/dynamic_sparsity_pattern.h>
-
 #include <neuhom/lod/patch_problem.h>
 
 #include <algorithm>
 #include <cmath>
+
+#include <cholmod.h>
 
 namespace neuhom {
   template <int dim>
@@ -30,12 +30,61 @@ namespace neuhom {
 
 
   template <int dim>
+  struct PatchProblem<dim>::Cholesky
+  {
+    cholmod_common  common;
+    cholmod_factor *factor = nullptr;
+
+    Cholesky()
+    {
+      cholmod_start(&common);
+      // AMD only: the default also tries METIS, which costs more than it
+      // saves on patch-sized grids.
+      common.nmethods           = 1;
+      common.method[0].ordering = CHOLMOD_AMD;
+      common.postorder          = true;
+    }
+
+    ~Cholesky()
+    {
+      if (factor != nullptr)
+        cholmod_free_factor(&factor, &common);
+      cholmod_finish(&common);
+    }
+
+    /** Overwrite the n x m column-major block @p x by A^{-1} x. */
+    void
+    solve(double *x, const unsigned int n, const unsigned int m)
+    {
+      cholmod_dense b;
+      b.nrow                = n;
+      b.ncol                = m;
+      b.nzmax               = n * m;
+      b.d                   = n;
+      b.x                   = x;
+      b.z                   = nullptr;
+      b.xtype               = CHOLMOD_REAL;
+      b.dtype               = CHOLMOD_DOUBLE;
+      cholmod_dense *result = cholmod_solve(CHOLMOD_A, factor, &b, &common);
+      AssertThrow(result != nullptr, ExcMessage("CHOLMOD solve failed"));
+      std::copy_n(static_cast<const double *>(result->x), n * m, x);
+      cholmod_free_dense(&result, &common);
+    }
+  };
+
+
+  template <int dim>
+  PatchProblem<dim>::~PatchProblem() = default;
+
+
+  template <int dim>
   PatchProblem<dim>::PatchProblem(const NestedGrid<dim>         &grid,
                                   const CellBox<dim>            &box,
                                   const CoefficientSamples<dim> &coefficient)
       : grid(grid)
       , box(box)
       , n_nodes(grid.n_box_nodes(box))
+      , cholesky(std::make_unique<Cholesky>())
   {
     const unsigned int r = grid.refinement();
     GridIndex<dim>     stride;
@@ -97,27 +146,23 @@ namespace neuhom {
     const unsigned int n_q         = grid.n_quadrature_points();
     const unsigned int max_entries = Utilities::fixed_power<dim>(3);
 
-    sparsity.reinit(n_free, n_free, max_entries);
-    for (unsigned int k = 0; k < box.n_cells(); ++k)
-      for (unsigned int e = 0; e < n_e; ++e)
-        for (unsigned int a = 0; a < n_v; ++a)
-          {
-            const int i =
-              free_index[cell_offsets[k] +
-                         node_offsets[fine_cell_nodes[e * n_v + a]]];
-            if (i < 0)
-              continue;
-            for (unsigned int b = 0; b < n_v; ++b)
-              {
-                const int j =
-                  free_index[cell_offsets[k] +
-                             node_offsets[fine_cell_nodes[e * n_v + b]]];
-                if (j >= 0)
-                  sparsity.add(i, j);
-              }
-          }
-    sparsity.compress();
-    matrix.reinit(sparsity);
+    // The lower triangle of A in compressed columns: column j holds the
+    // free neighbours i >= j of node j (at most 3^dim per column), found
+    // through the cells around j.
+    std::vector<std::vector<std::pair<unsigned int, double>>> columns(n_free);
+    for (auto &column : columns)
+      column.reserve(max_entries);
+    const auto add =
+      [&](const unsigned int i, const unsigned int j, const double value) {
+        auto &column = columns[j];
+        for (auto &entry : column)
+          if (entry.first == i)
+            {
+              entry.second += value;
+              return;
+            }
+        column.emplace_back(i, value);
+      };
 
     element_matrices.resize(box.n_cells() * n_e);
     for (unsigned int k = 0; k < box.n_cells(); ++k)
@@ -127,25 +172,54 @@ namespace neuhom {
           {
             FullMatrix<double> &element = element_matrices[k * n_e + e];
             grid.fine_stiffness(a + e * n_q, element);
+            int free[NestedGrid<dim>::vertices_per_cell];
             for (unsigned int p = 0; p < n_v; ++p)
-              {
-                const int i =
-                  free_index[cell_offsets[k] +
-                             node_offsets[fine_cell_nodes[e * n_v + p]]];
-                if (i < 0)
-                  continue;
-                for (unsigned int q = 0; q < n_v; ++q)
-                  {
-                    const int j =
-                      free_index[cell_offsets[k] +
-                                 node_offsets[fine_cell_nodes[e * n_v + q]]];
-                    if (j >= 0)
-                      matrix.add(i, j, element(p, q));
-                  }
-              }
+              free[p] = free_index[cell_offsets[k] +
+                                   node_offsets[fine_cell_nodes[e * n_v + p]]];
+            for (unsigned int p = 0; p < n_v; ++p)
+              for (unsigned int q = 0; q < n_v; ++q)
+                if (free[p] >= free[q] && free[q] >= 0)
+                  add(free[p], free[q], element(p, q));
           }
       }
-    factorization.factorize(matrix);
+
+    std::size_t nnz = 0;
+    for (auto &column : columns)
+      {
+        std::sort(column.begin(), column.end());
+        nnz += column.size();
+      }
+    cholmod_sparse *A            = cholmod_allocate_sparse(n_free,
+                                                n_free,
+                                                nnz,
+                                                true,
+                                                true,
+                                                -1,
+                                                CHOLMOD_REAL,
+                                                &cholesky->common);
+    int            *column_start = static_cast<int *>(A->p);
+    int            *row_index    = static_cast<int *>(A->i);
+    double         *value        = static_cast<double *>(A->x);
+    std::size_t     position     = 0;
+    for (unsigned int j = 0; j < n_free; ++j)
+      {
+        column_start[j] = position;
+        for (const auto &[i, v] : columns[j])
+          {
+            row_index[position] = i;
+            value[position]     = v;
+            ++position;
+          }
+      }
+    column_start[n_free] = position;
+
+    cholesky->factor = cholmod_analyze(A, &cholesky->common);
+    cholmod_factorize(A, cholesky->factor, &cholesky->common);
+    const bool positive_definite = cholesky->common.status == CHOLMOD_OK &&
+                                   cholesky->factor->minor == n_free;
+    cholmod_free_sparse(&A, &cholesky->common);
+    AssertThrow(positive_definite,
+                ExcMessage("patch stiffness matrix is not positive definite"));
   }
 
 
@@ -195,15 +269,16 @@ namespace neuhom {
       }
     constraints.reinit(kept.size(), n_free);
     Y_transpose.reinit(kept.size(), n_free);
-    Vector<double> column(n_free);
+    // C^T column by column is C row by row: one blocked solve for all.
+    std::vector<double> block(kept.size() * n_free);
     for (unsigned int c = 0; c < kept.size(); ++c)
-      {
-        for (unsigned int j = 0; j < n_free; ++j)
-          constraints(c, j) = column[j] = all_rows(kept[c], j);
-        factorization.solve(column);
-        for (unsigned int j = 0; j < n_free; ++j)
-          Y_transpose(c, j) = column[j];
-      }
+      for (unsigned int j = 0; j < n_free; ++j)
+        constraints(c, j) = block[c * n_free + j] = all_rows(kept[c], j);
+    if (kept.size() > 0)
+      cholesky->solve(block.data(), n_free, kept.size());
+    for (unsigned int c = 0; c < kept.size(); ++c)
+      for (unsigned int j = 0; j < n_free; ++j)
+        Y_transpose(c, j) = block[c * n_free + j];
     S_inverse.reinit(kept.size(), kept.size());
     constraints.mTmult(S_inverse, Y_transpose);
     if (kept.size() > 0)
@@ -219,7 +294,7 @@ namespace neuhom {
     for (unsigned int i = 0; i < n_nodes; ++i)
       if (free_index[i] >= 0)
         q[free_index[i]] = rhs_and_solution[i];
-    factorization.solve(q);
+    cholesky->solve(q.data(), n_free, 1);
 
     const unsigned int n_c = constraints.m();
     if (n_c > 0)

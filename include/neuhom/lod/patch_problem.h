@@ -2,13 +2,11 @@
 #define neuhom_lod_patch_problem_h
 
 #include <deal.II/lac/full_matrix.h>
-#include <deal.II/lac/sparse_direct.h>
-#include <deal.II/lac/sparse_matrix.h>
-#include <deal.II/lac/sparsity_pattern.h>
 #include <deal.II/lac/vector.h>
 
 #include <neuhom/lod/nested_grid.h>
 
+#include <memory>
 #include <vector>
 
 namespace neuhom {
@@ -20,8 +18,9 @@ namespace neuhom {
    *
    * as the saddle-point system [A C^T; C 0] solved by the Schur complement
    * on the constraints: A (the fine stiffness on the free nodes) is
-   * factorized once by UMFPACK, Y = A^{-1} C^T and the small dense
-   * S = C Y are formed once, and every right-hand side then costs one
+   * factorized once (sparse supernodal Cholesky, CHOLMOD), Y = A^{-1} C^T
+   * (all n_c columns in one blocked solve) and the small dense S = C Y are
+   * formed once, and every right-hand side then costs one
    * forward/backward substitution plus a solve with S:
    *   q0 = A^{-1} rhs,  lambda = S^{-1} C q0,  q = q0 - Y lambda.
    *
@@ -36,6 +35,7 @@ namespace neuhom {
     PatchProblem(const NestedGrid<dim>         &grid,
                  const CellBox<dim>            &box,
                  const CoefficientSamples<dim> &coefficient);
+    ~PatchProblem();
 
     /**
      * Replace @p rhs_and_solution (on the box nodes; entries at boundary
@@ -89,9 +89,10 @@ namespace neuhom {
     // box, fine cell) lexicographic, 2^dim x 2^dim each.
     std::vector<FullMatrix<double>> element_matrices;
 
-    SparsityPattern      sparsity;
-    SparseMatrix<double> matrix;
-    SparseDirectUMFPACK  factorization;
+    // The Cholesky factorization of A (CHOLMOD, behind a pointer so that
+    // its header stays out of ours).
+    struct Cholesky;
+    std::unique_ptr<Cholesky> cholesky;
 
     FullMatrix<double> constraints; // C: n_c x n_free
     FullMatrix<double> Y_transpose; // (A^{-1} C^T)^T: n_c x n_free

@@ -56,8 +56,9 @@ namespace neuhom {
 
     const double h = 1. / fine_cells_per_direction();
     shape_values.reinit(vertices_per_cell, q_points.size());
-    grad_products.assign(q_points.size(),
-                         FullMatrix<double>(vertices_per_cell));
+    grad_products.assign(q_points.size() * vertices_per_cell *
+                           vertices_per_cell,
+                         0.);
     mass.reinit(vertices_per_cell, vertices_per_cell);
     for (unsigned int q = 0; q < q_points.size(); ++q)
       {
@@ -81,7 +82,8 @@ namespace neuhom {
         for (unsigned int i = 0; i < vertices_per_cell; ++i)
           for (unsigned int j = 0; j < vertices_per_cell; ++j)
             {
-              grad_products[q](i, j) = JxW * (grads[i] * grads[j]);
+              grad_products[(q * vertices_per_cell + i) * vertices_per_cell +
+                            j] = JxW * (grads[i] * grads[j]);
               mass(i, j) += JxW * shape_values(i, q) * shape_values(j, q);
             }
       }
@@ -379,8 +381,19 @@ namespace neuhom {
                                   FullMatrix<double> &matrix) const
   {
     matrix.reinit(vertices_per_cell, vertices_per_cell);
+    fine_stiffness(a, &matrix(0, 0));
+  }
+
+
+  template <int dim>
+  void
+  NestedGrid<dim>::fine_stiffness(const double *a, double *matrix) const
+  {
+    constexpr unsigned int n = vertices_per_cell * vertices_per_cell;
+    std::fill(matrix, matrix + n, 0.);
     for (unsigned int q = 0; q < q_points.size(); ++q)
-      matrix.add(a[q], grad_products[q]);
+      for (unsigned int i = 0; i < n; ++i)
+        matrix[i] += a[q] * grad_products[q * n + i];
   }
 
 

@@ -147,30 +147,31 @@ namespace neuhom {
     const unsigned int max_entries = Utilities::fixed_power<dim>(3);
 
     // The lower triangle of A in compressed columns: column j holds the
-    // free neighbours i >= j of node j (at most 3^dim per column), found
-    // through the cells around j.
-    std::vector<std::vector<std::pair<unsigned int, double>>> columns(n_free);
-    for (auto &column : columns)
-      column.reserve(max_entries);
-    const auto add =
+    // free neighbours i >= j of node j, at most 3^dim (fixed-stride slots).
+    std::vector<unsigned int> rows(n_free * max_entries);
+    std::vector<double>       values(n_free * max_entries, 0.);
+    std::vector<unsigned int> n_entries(n_free, 0);
+    const auto                add =
       [&](const unsigned int i, const unsigned int j, const double value) {
-        auto &column = columns[j];
-        for (auto &entry : column)
-          if (entry.first == i)
+        const std::size_t start = std::size_t(j) * max_entries;
+        for (unsigned int c = 0; c < n_entries[j]; ++c)
+          if (rows[start + c] == i)
             {
-              entry.second += value;
+              values[start + c] += value;
               return;
             }
-        column.emplace_back(i, value);
+        rows[start + n_entries[j]]     = i;
+        values[start + n_entries[j]++] = value;
       };
 
-    element_matrices.resize(box.n_cells() * n_e);
+    const unsigned int n_vv = n_v * n_v;
+    element_matrices.resize(box.n_cells() * n_e * n_vv);
     for (unsigned int k = 0; k < box.n_cells(); ++k)
       {
         const double *a = coefficient.cell(box_cell(k));
         for (unsigned int e = 0; e < n_e; ++e)
           {
-            FullMatrix<double> &element = element_matrices[k * n_e + e];
+            double *element = &element_matrices[(k * n_e + e) * n_vv];
             grid.fine_stiffness(a + e * n_q, element);
             int free[NestedGrid<dim>::vertices_per_cell];
             for (unsigned int p = 0; p < n_v; ++p)
@@ -179,20 +180,17 @@ namespace neuhom {
             for (unsigned int p = 0; p < n_v; ++p)
               for (unsigned int q = 0; q < n_v; ++q)
                 if (free[p] >= free[q] && free[q] >= 0)
-                  add(free[p], free[q], element(p, q));
+                  add(free[p], free[q], element[p * n_v + q]);
           }
       }
 
     std::size_t nnz = 0;
-    for (auto &column : columns)
-      {
-        std::sort(column.begin(), column.end());
-        nnz += column.size();
-      }
+    for (unsigned int j = 0; j < n_free; ++j)
+      nnz += n_entries[j];
     cholmod_sparse *A            = cholmod_allocate_sparse(n_free,
                                                 n_free,
                                                 nnz,
-                                                true,
+                                                false,
                                                 true,
                                                 -1,
                                                 CHOLMOD_REAL,
@@ -204,10 +202,10 @@ namespace neuhom {
     for (unsigned int j = 0; j < n_free; ++j)
       {
         column_start[j] = position;
-        for (const auto &[i, v] : columns[j])
+        for (unsigned int c = 0; c < n_entries[j]; ++c)
           {
-            row_index[position] = i;
-            value[position]     = v;
+            row_index[position] = rows[std::size_t(j) * max_entries + c];
+            value[position]     = values[std::size_t(j) * max_entries + c];
             ++position;
           }
       }
@@ -324,14 +322,15 @@ namespace neuhom {
           continue;
         for (unsigned int e = 0; e < n_e; ++e)
           {
-            const FullMatrix<double> &element = element_matrices[k * n_e + e];
-            unsigned int              nodes[NestedGrid<dim>::vertices_per_cell];
+            const double *element =
+              &element_matrices[(k * n_e + e) * n_v * n_v];
+            unsigned int nodes[NestedGrid<dim>::vertices_per_cell];
             for (unsigned int a = 0; a < n_v; ++a)
               nodes[a] =
                 cell_offsets[k] + node_offsets[fine_cell_nodes[e * n_v + a]];
             for (unsigned int a = 0; a < n_v; ++a)
               for (unsigned int b = 0; b < n_v; ++b)
-                y[nodes[a]] += element(a, b) * v[nodes[b]];
+                y[nodes[a]] += element[a * n_v + b] * v[nodes[b]];
           }
       }
   }

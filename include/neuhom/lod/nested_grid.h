@@ -183,6 +183,9 @@ namespace neuhom {
     /** sum_q a_q w_q grad phi_i . grad phi_j on one fine cell. */
     void
     fine_stiffness(const double *a, FullMatrix<double> &matrix) const;
+    /** The same into 2^dim x 2^dim row-major values (no allocation). */
+    void
+    fine_stiffness(const double *a, double *matrix) const;
     const FullMatrix<double> &
     fine_mass() const
     {
@@ -215,15 +218,15 @@ namespace neuhom {
     }
 
   private:
-    const unsigned int              N, r, n_q_1d;
-    const QuasiInterpolation        interpolation;
-    std::vector<Point<dim>>         q_points;
-    std::vector<double>             q_weights;
-    FullMatrix<double>              shape_values;  // 2^dim x n_q
-    std::vector<FullMatrix<double>> grad_products; // per q: 2^dim x 2^dim
-    FullMatrix<double>              mass;
-    FullMatrix<double>              coarse_shapes;
-    FullMatrix<double>              interpolation_matrix;
+    const unsigned int       N, r, n_q_1d;
+    const QuasiInterpolation interpolation;
+    std::vector<Point<dim>>  q_points;
+    std::vector<double>      q_weights;
+    FullMatrix<double>       shape_values;  // 2^dim x n_q
+    std::vector<double>      grad_products; // per q: 2^dim x 2^dim, row-major
+    FullMatrix<double>       mass;
+    FullMatrix<double>       coarse_shapes;
+    FullMatrix<double>       interpolation_matrix;
   };
 
 

@@ -86,8 +86,8 @@ namespace neuhom {
     std::vector<unsigned int> cell_offsets, node_offsets, fine_cell_nodes;
 
     // Element stiffness matrices of the fine cells, (coarse cell of the
-    // box, fine cell) lexicographic, 2^dim x 2^dim each.
-    std::vector<FullMatrix<double>> element_matrices;
+    // box, fine cell) lexicographic, 2^dim x 2^dim row-major each.
+    std::vector<double> element_matrices;
 
     // The Cholesky factorization of A (CHOLMOD, behind a pointer so that
     // its header stays out of ours).

@@ -23,7 +23,15 @@ def read_run(directory):
         summary = json.load(f)
     with open(directory + "/lod-sweep.csv") as f:
         rows = list(csv.DictReader(f))
-    return summary["metrics"]["coefficient_contrast"], rows
+    # The nominal contrast beta/alpha of a random checkerboard, else the
+    # measured one.
+    coefficient = summary["parameters"]["Coefficient"]
+    if coefficient["Type"] == "random checkerboard":
+        values = coefficient["Random checkerboard"]
+        contrast = float(values["Maximum value"]) / float(values["Minimum value"])
+    else:
+        contrast = summary["metrics"]["coefficient_contrast"]
+    return contrast, rows
 
 
 def main():
@@ -34,7 +42,7 @@ def main():
     fig, (by_l, by_h) = plt.subplots(1, 2, figsize=(11, 4.5))
 
     for (contrast, rows), style in zip(runs, styles):
-        label = "contrast %.0f" % contrast
+        label = "contrast 1:%.0f" % contrast
         cells = sorted({int(r["coarse_cells"]) for r in rows})
         layers = sorted({int(r["layers"]) for r in rows})
         for i, n in enumerate(cells):

@@ -2,7 +2,6 @@
 #include <deal.II/base/mpi.templates.h>
 
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
-#include <deal.II/lac/trilinos_vector.h>
 
 #include <neuhom/core/input_error.h>
 #include <neuhom/lod/lod_problem.h>
@@ -56,6 +55,12 @@ namespace neuhom {
                       "If not empty: write the coarse stiffness matrix in "
                       "MatrixMarket format to this file in the output "
                       "directory.");
+    prm.declare_entry("Local blocks file",
+                      "",
+                      Patterns::Anything(),
+                      "If not empty: write the Petrov-Galerkin local blocks "
+                      "S_K of all coarse cells (text) to this file in the "
+                      "output directory.");
     prm.leave_subsection();
   }
 
@@ -77,12 +82,13 @@ namespace neuhom {
                 "must be a positive integer or 'infinity', not '" + l + "'");
         layers = std::stoi(l);
       }
-    interpolation    = prm.get("Quasi-interpolation") == "L2 projection" ?
-                         QuasiInterpolation::l2_projection :
-                         QuasiInterpolation::averaged_l2_projection;
-    petrov_galerkin  = prm.get("Method") == "Petrov-Galerkin";
-    update_tolerance = prm.get_double("Corrector update tolerance");
-    matrix_file      = prm.get("Coarse matrix file");
+    interpolation     = prm.get("Quasi-interpolation") == "L2 projection" ?
+                          QuasiInterpolation::l2_projection :
+                          QuasiInterpolation::averaged_l2_projection;
+    petrov_galerkin   = prm.get("Method") == "Petrov-Galerkin";
+    update_tolerance  = prm.get_double("Corrector update tolerance");
+    matrix_file       = prm.get("Coarse matrix file");
+    local_blocks_file = prm.get("Local blocks file");
     prm.leave_subsection();
   }
 
@@ -112,7 +118,6 @@ namespace neuhom {
       , n_ranks(Utilities::MPI::n_mpi_processes(comm))
       , rank(Utilities::MPI::this_mpi_process(comm))
       , samples(grid)
-      , direct_solver_control(1, 0, false, false)
   {
     AssertThrow(fine_cells % parameters.coarse_cells == 0,
                 ExcMessage("the coarse mesh must divide the fine mesh"));
@@ -156,11 +161,7 @@ namespace neuhom {
     stiffness.reinit(sparsity);
     mass.reinit(sparsity);
 
-    owned_unknowns =
-      Utilities::create_evenly_distributed_partitioning(rank,
-                                                        n_ranks,
-                                                        free_vertex.size());
-    system_matrix.reinit(owned_unknowns, owned_unknowns, dsp, comm);
+    system_matrix.reinit(sparsity);
   }
 
 
@@ -556,38 +557,25 @@ namespace neuhom {
                          const double          stiffness_factor,
                          const double          mass_factor)
   {
+    // Every rank factorizes the (small, replicated) coarse matrix itself:
+    // the online phase of time stepping then needs no communication.
     if (factorized_factors != std::make_pair(stiffness_factor, mass_factor))
       {
-        // Copy the owned rows of the replicated matrices into the
-        // distributed one and factorize it.
-        system_matrix = 0;
-        for (const auto i : owned_unknowns)
-          {
-            auto m = mass.begin(i);
-            for (auto s = stiffness.begin(i); s != stiffness.end(i); ++s, ++m)
-              system_matrix.set(i,
-                                s->column(),
-                                stiffness_factor * s->value() +
-                                  mass_factor * m->value());
-          }
-        system_matrix.compress(VectorOperation::insert);
-        direct_solver = std::make_unique<TrilinosWrappers::SolverDirect>(
-          direct_solver_control);
-        direct_solver->initialize(system_matrix);
+        system_matrix.copy_from(stiffness);
+        system_matrix *= stiffness_factor;
+        system_matrix.add(mass_factor, mass);
+        direct_solver.factorize(system_matrix);
         factorized_factors = {stiffness_factor, mass_factor};
       }
 
-    TrilinosWrappers::MPI::Vector b(owned_unknowns, comm),
-      x(owned_unknowns, comm);
-    for (const auto i : owned_unknowns)
-      b[i] = rhs[free_vertex[i]];
-    b.compress(VectorOperation::insert);
-    direct_solver->solve(x, b);
+    Vector<double> x(free_vertex.size());
+    for (unsigned int i = 0; i < free_vertex.size(); ++i)
+      x[i] = rhs[free_vertex[i]];
+    direct_solver.solve(x);
 
     Vector<double> U(grid.n_coarse_vertices());
-    for (const auto i : owned_unknowns)
+    for (unsigned int i = 0; i < free_vertex.size(); ++i)
       U[free_vertex[i]] = x[i];
-    Utilities::MPI::sum(U, comm, U);
     return U;
   }
 
@@ -661,6 +649,51 @@ namespace neuhom {
     for (auto entry = stiffness.begin(); entry != stiffness.end(); ++entry)
       out << entry->row() + 1 << ' ' << entry->column() + 1 << ' '
           << entry->value() << '\n';
+  }
+
+
+  template <int dim>
+  void
+  LODProblem<dim>::write_local_blocks(const std::string &file_name) const
+  {
+    std::vector<double> packed;
+    for (const auto &[K, correctors] : owned_correctors)
+      {
+        packed.push_back(K);
+        packed.push_back(correctors.block_rows.size());
+        packed.insert(packed.end(),
+                      correctors.block_rows.begin(),
+                      correctors.block_rows.end());
+        for (unsigned int i = 0; i < correctors.local_block.m(); ++i)
+          for (unsigned int v = 0; v < correctors.local_block.n(); ++v)
+            packed.push_back(correctors.local_block(i, v));
+      }
+    const auto all = Utilities::MPI::gather(comm, packed, 0);
+    if (rank != 0)
+      return;
+
+    const unsigned int n_v = NestedGrid<dim>::vertices_per_cell;
+    std::ofstream      out(file_name);
+    out << "# neuhom PG-LOD local blocks S_K(i, v) = a(chi_K Lambda_v - "
+           "C_K^l Lambda_v, Lambda_i), l = "
+        << parameters.layers_text() << ", H = 1/"
+        << grid.coarse_cells_per_direction() << '\n'
+        << std::setprecision(17);
+    for (const auto &message : all)
+      for (std::size_t p = 0; p < message.size();)
+        {
+          const unsigned int K      = message[p];
+          const unsigned int n_rows = message[p + 1];
+          p += 2;
+          out << "cell " << K << " rows " << n_rows << '\n';
+          for (unsigned int i = 0; i < n_rows; ++i)
+            out << static_cast<unsigned int>(message[p + i])
+                << (i + 1 < n_rows ? ' ' : '\n');
+          p += n_rows;
+          for (unsigned int i = 0; i < n_rows; ++i)
+            for (unsigned int v = 0; v < n_v; ++v)
+              out << message[p++] << (v + 1 < n_v ? ' ' : '\n');
+        }
   }
 
 

@@ -323,6 +323,9 @@ namespace Step2 {
                     summary.set_metric("corrector_cpu_seconds",
                                        corrector_cpu_seconds);
                     summary.set_metric("coarse_solve_seconds", solve_seconds);
+                    if (!lod_parameters.local_blocks_file.empty())
+                      lod.write_local_blocks(settings.output_directory + "/" +
+                                             lod_parameters.local_blocks_file);
                     if (!lod_parameters.matrix_file.empty())
                       lod.write_matrix_market(settings.output_directory + "/" +
                                               lod_parameters.matrix_file);

@@ -7,8 +7,9 @@
 #     the constraints + 4 corrector solves + the local PG block; patches per
 #     second on 1 and 2 MPI ranks;
 #  2. parabolic problem, backward Euler, 100 steps of 0.001 on the same
-#     meshes: LOD online seconds per step against fine FEM seconds per step,
-#     and the LOD relative L2 error at T against the fine FEM solution.
+#     meshes, Galerkin and Petrov-Galerkin LOD: LOD online seconds per step
+#     against fine FEM seconds per step, and the LOD relative L2 error at T
+#     against the fine FEM solution.
 # Prints markdown tables for doc/benchmarks.md.
 #
 #   contrib/bench/lod-correctors.sh [build directory]
@@ -23,7 +24,7 @@ echo "BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(getconf _NPROCESSORS_ONLN) cores"
 echo
 
-write_prm() { # output directory, problem type
+write_prm() { # output directory, problem type, LOD method
   cat <<PRM
 set Output directory = $1
 set Write vtu = false
@@ -46,6 +47,7 @@ end
 subsection LOD
   set Coarse cells per direction = 32
   set Oversampling layers        = 2
+  set Method                     = ${3:-Galerkin}
 end
 subsection Comparison
   set Problem type               = $2
@@ -76,15 +78,17 @@ PY
 done
 
 echo
-echo "| ranks | fine FEM s/step | LOD online s/step | speed-up | LOD rel. L2 error at T |"
-echo "|---|---|---|---|---|"
-for ranks in 1 2; do
-  write_prm "$work/parabolic-$ranks" parabolic > "$work/parabolic.prm"
-  mpirun -np "$ranks" "$build/bin/step-2" "$work/parabolic.prm" > "$work/log-parabolic-$ranks" 2>&1
-  /usr/bin/python3 - "$work/parabolic-$ranks/summary.json" "$ranks" <<'PY'
+echo "| LOD method | ranks | fine FEM s/step | LOD online s/step | speed-up | LOD rel. L2 error at T |"
+echo "|---|---|---|---|---|---|"
+for method in Galerkin Petrov-Galerkin; do
+  for ranks in 1 2; do
+    write_prm "$work/parabolic-$method-$ranks" parabolic $method > "$work/parabolic.prm"
+    mpirun -np "$ranks" "$build/bin/step-2" "$work/parabolic.prm" > "$work/log-parabolic-$method-$ranks" 2>&1
+    /usr/bin/python3 - "$work/parabolic-$method-$ranks/summary.json" "$method" "$ranks" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))["metrics"]
-print(f"| {sys.argv[2]} | {m['fine_seconds_per_step']:.4f} | {m['lod_seconds_per_step']:.2e} | "
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {m['fine_seconds_per_step']:.4f} | {m['lod_seconds_per_step']:.2e} | "
       f"{m['fine_seconds_per_step'] / m['lod_seconds_per_step']:.0f}x | {m['lod_rel_l2_error_vs_fine_at_T']:.2e} |")
 PY
+  done
 done

@@ -2,7 +2,6 @@
 #define neuhom_lod_lod_problem_h
 
 #include <deal.II/base/function.h>
-#include <deal.II/base/index_set.h>
 #include <deal.II/base/parameter_handler.h>
 
 #include <deal.II/lac/full_matrix.h>
@@ -15,9 +14,7 @@
 #include <neuhom/lod/nested_grid.h>
 #include <neuhom/lod/patch_problem.h>
 
-#include <functional>
 #include <map>
-#include <memory>
 #include <string>
 
 namespace neuhom {

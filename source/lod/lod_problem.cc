@@ -564,14 +564,20 @@ namespace neuhom {
         system_matrix.copy_from(stiffness);
         system_matrix *= stiffness_factor;
         system_matrix.add(mass_factor, mass);
-        direct_solver.factorize(system_matrix);
+        if (parameters.petrov_galerkin)
+          lu.factorize(system_matrix);
+        else
+          cholesky.factorize(system_matrix);
         factorized_factors = {stiffness_factor, mass_factor};
       }
 
     Vector<double> x(free_vertex.size());
     for (unsigned int i = 0; i < free_vertex.size(); ++i)
       x[i] = rhs[free_vertex[i]];
-    direct_solver.solve(x);
+    if (parameters.petrov_galerkin)
+      lu.solve(x);
+    else
+      cholesky.solve(x.data());
 
     Vector<double> U(grid.n_coarse_vertices());
     for (unsigned int i = 0; i < free_vertex.size(); ++i)

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <cholmod.h>
 
 namespace neuhom {
   template <int dim>
@@ -30,61 +29,12 @@ namespace neuhom {
 
 
   template <int dim>
-  struct PatchProblem<dim>::Cholesky
-  {
-    cholmod_common  common;
-    cholmod_factor *factor = nullptr;
-
-    Cholesky()
-    {
-      cholmod_start(&common);
-      // AMD only: the default also tries METIS, which costs more than it
-      // saves on patch-sized grids.
-      common.nmethods           = 1;
-      common.method[0].ordering = CHOLMOD_AMD;
-      common.postorder          = true;
-    }
-
-    ~Cholesky()
-    {
-      if (factor != nullptr)
-        cholmod_free_factor(&factor, &common);
-      cholmod_finish(&common);
-    }
-
-    /** Overwrite the n x m column-major block @p x by A^{-1} x. */
-    void
-    solve(double *x, const unsigned int n, const unsigned int m)
-    {
-      cholmod_dense b;
-      b.nrow                = n;
-      b.ncol                = m;
-      b.nzmax               = n * m;
-      b.d                   = n;
-      b.x                   = x;
-      b.z                   = nullptr;
-      b.xtype               = CHOLMOD_REAL;
-      b.dtype               = CHOLMOD_DOUBLE;
-      cholmod_dense *result = cholmod_solve(CHOLMOD_A, factor, &b, &common);
-      AssertThrow(result != nullptr, ExcMessage("CHOLMOD solve failed"));
-      std::copy_n(static_cast<const double *>(result->x), n * m, x);
-      cholmod_free_dense(&result, &common);
-    }
-  };
-
-
-  template <int dim>
-  PatchProblem<dim>::~PatchProblem() = default;
-
-
-  template <int dim>
   PatchProblem<dim>::PatchProblem(const NestedGrid<dim>         &grid,
                                   const CellBox<dim>            &box,
                                   const CoefficientSamples<dim> &coefficient)
       : grid(grid)
       , box(box)
       , n_nodes(grid.n_box_nodes(box))
-      , cholesky(std::make_unique<Cholesky>())
   {
     const unsigned int r = grid.refinement();
     GridIndex<dim>     stride;
@@ -184,40 +134,18 @@ namespace neuhom {
           }
       }
 
-    std::size_t nnz = 0;
-    for (unsigned int j = 0; j < n_free; ++j)
-      nnz += n_entries[j];
-    cholmod_sparse *A            = cholmod_allocate_sparse(n_free,
-                                                n_free,
-                                                nnz,
-                                                false,
-                                                true,
-                                                -1,
-                                                CHOLMOD_REAL,
-                                                &cholesky->common);
-    int            *column_start = static_cast<int *>(A->p);
-    int            *row_index    = static_cast<int *>(A->i);
-    double         *value        = static_cast<double *>(A->x);
-    std::size_t     position     = 0;
+    std::vector<int>    column_start(n_free + 1, 0), row_index;
+    std::vector<double> column_values;
     for (unsigned int j = 0; j < n_free; ++j)
       {
-        column_start[j] = position;
         for (unsigned int c = 0; c < n_entries[j]; ++c)
           {
-            row_index[position] = rows[std::size_t(j) * max_entries + c];
-            value[position]     = values[std::size_t(j) * max_entries + c];
-            ++position;
+            row_index.push_back(rows[std::size_t(j) * max_entries + c]);
+            column_values.push_back(values[std::size_t(j) * max_entries + c]);
           }
+        column_start[j + 1] = row_index.size();
       }
-    column_start[n_free] = position;
-
-    cholesky->factor = cholmod_analyze(A, &cholesky->common);
-    cholmod_factorize(A, cholesky->factor, &cholesky->common);
-    const bool positive_definite = cholesky->common.status == CHOLMOD_OK &&
-                                   cholesky->factor->minor == n_free;
-    cholmod_free_sparse(&A, &cholesky->common);
-    AssertThrow(positive_definite,
-                ExcMessage("patch stiffness matrix is not positive definite"));
+    cholesky.factorize(n_free, column_start, row_index, column_values);
   }
 
 
@@ -273,7 +201,7 @@ namespace neuhom {
       for (unsigned int j = 0; j < n_free; ++j)
         constraints(c, j) = block[c * n_free + j] = all_rows(kept[c], j);
     if (kept.size() > 0)
-      cholesky->solve(block.data(), n_free, kept.size());
+      cholesky.solve(block.data(), kept.size());
     for (unsigned int c = 0; c < kept.size(); ++c)
       for (unsigned int j = 0; j < n_free; ++j)
         Y_transpose(c, j) = block[c * n_free + j];
@@ -292,7 +220,7 @@ namespace neuhom {
     for (unsigned int i = 0; i < n_nodes; ++i)
       if (free_index[i] >= 0)
         q[free_index[i]] = rhs_and_solution[i];
-    cholesky->solve(q.data(), n_free, 1);
+    cholesky.solve(q.data());
 
     const unsigned int n_c = constraints.m();
     if (n_c > 0)

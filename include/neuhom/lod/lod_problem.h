@@ -13,6 +13,7 @@
 #include <neuhom/core/coefficient.h>
 #include <neuhom/lod/nested_grid.h>
 #include <neuhom/lod/patch_problem.h>
+#include <neuhom/lod/sparse_cholesky.h>
 
 #include <map>
 #include <string>
@@ -63,11 +64,11 @@ namespace neuhom {
    * Each rank assembles the contributions of its own cells; they are summed
    * over ranks into a replicated sparse matrix (the coarse problem has at
    * most a few thousand unknowns), which every rank factorizes itself
-   * (UMFPACK) and re-uses for all solves with the same matrix: the coarse
-   * solve needs no communication (a row-distributed Trilinos matrix with
-   * Amesos KLU took 5.3 ms instead of 3.4 ms per time step for 961
-   * unknowns). The coarse solution does not depend on the number of ranks
-   * up to round-off.
+   * (Cholesky for Galerkin, LU for Petrov-Galerkin) and re-uses for all solves
+   * with the same matrix: the coarse solve needs no communication (a
+   * row-distributed Trilinos matrix with Amesos KLU took 5.3 ms instead of 3.4
+   * ms per time step for 961 unknowns). The coarse solution does not depend on
+   * the number of ranks up to round-off.
    *
    * Only homogeneous Dirichlet conditions are supported (V_H in H^1_0).
    */
@@ -203,8 +204,10 @@ namespace neuhom {
     SparsityPattern      sparsity;
     SparseMatrix<double> stiffness, mass;
 
-    SparseMatrix<double>      system_matrix;
-    SparseDirectUMFPACK       direct_solver;
+    SparseMatrix<double> system_matrix;
+    // Galerkin: symmetric positive definite, Cholesky; Petrov-Galerkin: LU.
+    SparseCholesky            cholesky;
+    SparseDirectUMFPACK       lu;
     std::pair<double, double> factorized_factors = {-1, -1};
 
     unsigned int

@@ -5,8 +5,8 @@
 #include <deal.II/lac/vector.h>
 
 #include <neuhom/lod/nested_grid.h>
+#include <neuhom/lod/sparse_cholesky.h>
 
-#include <memory>
 #include <vector>
 
 namespace neuhom {
@@ -35,7 +35,6 @@ namespace neuhom {
     PatchProblem(const NestedGrid<dim>         &grid,
                  const CellBox<dim>            &box,
                  const CoefficientSamples<dim> &coefficient);
-    ~PatchProblem();
 
     /**
      * Replace @p rhs_and_solution (on the box nodes; entries at boundary
@@ -89,10 +88,7 @@ namespace neuhom {
     // box, fine cell) lexicographic, 2^dim x 2^dim row-major each.
     std::vector<double> element_matrices;
 
-    // The Cholesky factorization of A (CHOLMOD, behind a pointer so that
-    // its header stays out of ours).
-    struct Cholesky;
-    std::unique_ptr<Cholesky> cholesky;
+    SparseCholesky cholesky; // of A
 
     FullMatrix<double> constraints; // C: n_c x n_free
     FullMatrix<double> Y_transpose; // (A^{-1} C^T)^T: n_c x n_free

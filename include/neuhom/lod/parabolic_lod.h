@@ -17,8 +17,13 @@ namespace neuhom {
     unsigned int n_patches_recomputed = 0;
     /** Wall time of the corrector updates and re-assembly. */
     double update_seconds = 0;
-    /** Wall time of the time steps proper (loads, right-hand sides, solves). */
+    /**
+     * Wall time of the time steps proper (right-hand sides, loads of
+     * time-dependent sources, solves); the initial projection is excluded.
+     */
     double online_seconds = 0;
+    /** CPU time of the same on this rank. */
+    double online_cpu_seconds = 0;
   };
 
   /**

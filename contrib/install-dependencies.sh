@@ -9,7 +9,7 @@ packages=(
   # compilers and build tools
   cmake g++ make ccache
   # deal.II 9.4 (pulls Trilinos, p4est, PETSc, OpenMPI, Boost, muParser)
-  libdeal.ii-dev openmpi-bin numdiff perl
+  libdeal.ii-dev libsuitesparse-dev openmpi-bin numdiff perl
   # LibTorch 1.13 (CPU)
   libtorch-dev
   # an optimized BLAS: Debian's LibTorch and deal.II's LAPACK otherwise run on

@@ -34,6 +34,12 @@ namespace neuhom
                       const TrilinosWrappers::MPI::Vector &u,
                       unsigned int                         n);
 
+    /**
+     * The Q1 field with the given (n+1)^dim nodal values, lexicographic with
+     * x fastest (e.g. an LOD fine-scale reconstruction).
+     */
+    StructuredQ1Field(unsigned int n, std::vector<double> nodal_values);
+
     double
     value(const Point<dim> &p) const;
 

@@ -1,0 +1,49 @@
+#ifndef neuhom_lod_sparse_cholesky_h
+#define neuhom_lod_sparse_cholesky_h
+
+#include <deal.II/lac/sparse_matrix.h>
+
+#include <memory>
+#include <vector>
+
+namespace neuhom {
+  using namespace dealii;
+
+  /**
+   * Sparse Cholesky factorization of a symmetric positive definite matrix
+   * (CHOLMOD's supernodal factorization with AMD ordering, behind a pointer
+   * so that its header stays out of ours). Solves with several right-hand
+   * sides at once are blocked: this is what makes the Schur complement of
+   * the LOD patch problems cheap.
+   */
+  class SparseCholesky
+  {
+  public:
+    SparseCholesky();
+    ~SparseCholesky();
+
+    /**
+     * Factorize the n x n matrix given by its lower triangle in compressed
+     * columns (row indices >= the column, in any order within a column).
+     */
+    void
+    factorize(unsigned int               n,
+              const std::vector<int>    &column_start,
+              const std::vector<int>    &row_index,
+              const std::vector<double> &values);
+
+    /** Factorize @p matrix (symmetric; its upper triangle is read). */
+    void
+    factorize(const SparseMatrix<double> &matrix);
+
+    /** Overwrite the n x m column-major block @p x by A^{-1} x. */
+    void
+    solve(double *x, unsigned int m = 1) const;
+
+  private:
+    struct Data;
+    std::unique_ptr<Data> data;
+  };
+} // namespace neuhom
+
+#endif

@@ -46,8 +46,8 @@ namespace neuhom
   template <int dim>
   StructuredQ1Field<dim>::StructuredQ1Field(const unsigned int  n,
                                             std::vector<double> values)
-      : n(n)
-      , nodal_values(std::move(values))
+    : n(n)
+    , nodal_values(std::move(values))
   {
     AssertThrow(nodal_values.size() == Utilities::fixed_power<dim>(n + 1),
                 ExcMessage("StructuredQ1Field needs (n+1)^dim nodal values"));

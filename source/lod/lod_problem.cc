@@ -13,7 +13,8 @@
 
 #include <boost/serialization/vector.hpp>
 
-namespace neuhom {
+namespace neuhom
+{
   void
   LODParameters::declare_parameters(ParameterHandler &prm)
   {
@@ -107,17 +108,17 @@ namespace neuhom {
                               const unsigned int      fine_cells,
                               const unsigned int      quadrature_points,
                               const Coefficient<dim> &coefficient)
-      : comm(comm)
-      , parameters(parameters)
-      , grid(parameters.coarse_cells,
-             fine_cells / parameters.coarse_cells,
-             quadrature_points,
-             parameters.interpolation)
-      , layers(std::min(parameters.layers, parameters.coarse_cells))
-      , coefficient(coefficient)
-      , n_ranks(Utilities::MPI::n_mpi_processes(comm))
-      , rank(Utilities::MPI::this_mpi_process(comm))
-      , samples(grid)
+    : comm(comm)
+    , parameters(parameters)
+    , grid(parameters.coarse_cells,
+           fine_cells / parameters.coarse_cells,
+           quadrature_points,
+           parameters.interpolation)
+    , layers(std::min(parameters.layers, parameters.coarse_cells))
+    , coefficient(coefficient)
+    , n_ranks(Utilities::MPI::n_mpi_processes(comm))
+    , rank(Utilities::MPI::this_mpi_process(comm))
+    , samples(grid)
   {
     AssertThrow(fine_cells % parameters.coarse_cells == 0,
                 ExcMessage("the coarse mesh must divide the fine mesh"));

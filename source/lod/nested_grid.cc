@@ -5,8 +5,10 @@
 
 #include <algorithm>
 
-namespace neuhom {
-  namespace {
+namespace neuhom
+{
+  namespace
+  {
     template <int dim>
     GridIndex<dim>
     uniform(const unsigned int n)
@@ -45,10 +47,10 @@ namespace neuhom {
                               const unsigned int       refinement,
                               const unsigned int       quadrature_points,
                               const QuasiInterpolation interpolation)
-      : N(coarse_cells)
-      , r(refinement)
-      , n_q_1d(quadrature_points)
-      , interpolation(interpolation)
+    : N(coarse_cells)
+    , r(refinement)
+    , n_q_1d(quadrature_points)
+    , interpolation(interpolation)
   {
     const QGauss<dim> quadrature(n_q_1d);
     q_points  = quadrature.get_points();
@@ -412,8 +414,8 @@ namespace neuhom {
 
   template <int dim>
   CoefficientSamples<dim>::CoefficientSamples(const NestedGrid<dim> &grid)
-      : grid(grid)
-      , values(grid.n_coarse_cells())
+    : grid(grid)
+    , values(grid.n_coarse_cells())
   {}
 
 

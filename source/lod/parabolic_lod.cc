@@ -2,7 +2,8 @@
 
 #include <neuhom/lod/parabolic_lod.h>
 
-namespace neuhom {
+namespace neuhom
+{
   template <int dim>
   ParabolicLODStatistics
   solve_parabolic_lod(

@@ -4,7 +4,8 @@
 #include <cmath>
 
 
-namespace neuhom {
+namespace neuhom
+{
   template <int dim>
   std::vector<unsigned int>
   box_vertices(const NestedGrid<dim> &grid, const CellBox<dim> &box)
@@ -32,9 +33,9 @@ namespace neuhom {
   PatchProblem<dim>::PatchProblem(const NestedGrid<dim>         &grid,
                                   const CellBox<dim>            &box,
                                   const CoefficientSamples<dim> &coefficient)
-      : grid(grid)
-      , box(box)
-      , n_nodes(grid.n_box_nodes(box))
+    : grid(grid)
+    , box(box)
+    , n_nodes(grid.n_box_nodes(box))
   {
     const unsigned int r = grid.refinement();
     GridIndex<dim>     stride;

@@ -2,7 +2,8 @@
 
 #include <neuhom/lod/quasi_interpolation.h>
 
-namespace neuhom {
+namespace neuhom
+{
   template <int dim>
   void
   make_quasi_interpolation_matrix(const NestedGrid<dim> &grid,

@@ -6,7 +6,8 @@
 
 #include <cholmod.h>
 
-namespace neuhom {
+namespace neuhom
+{
   struct SparseCholesky::Data
   {
     cholmod_common  common;
@@ -33,7 +34,7 @@ namespace neuhom {
 
 
   SparseCholesky::SparseCholesky()
-      : data(std::make_unique<Data>())
+    : data(std::make_unique<Data>())
   {}
 
 

@@ -38,7 +38,8 @@
 #include <fstream>
 #include <iomanip>
 
-namespace Step2 {
+namespace Step2
+{
   using namespace dealii;
   using namespace neuhom;
 
@@ -164,7 +165,6 @@ namespace Step2 {
     MeshParameters mesh;
     mesh.parse_parameters(prm);
     auto coefficient = CoefficientFactory::create<dim>(prm);
-    mesh.check_resolution(*coefficient);
     ProblemFunctions<dim> functions;
     functions.parse_parameters(prm);
     DiscretizationParameters discretization;
@@ -172,6 +172,10 @@ namespace Step2 {
     require(discretization.degree == 1,
             "Discretization/Polynomial degree",
             "must be 1: LOD corrects Q1 on the fine grid");
+    mesh.check_fine_problem(*coefficient, discretization.degree, comm);
+    require(!functions.reaction,
+            "Problem/Reaction coefficient",
+            "must be 0: the LOD here is built for -div(a grad u)");
     LinearSolverParameters solver;
     solver.parse_parameters(prm);
     TimeSteppingParameters time;
@@ -200,6 +204,8 @@ namespace Step2 {
               "must be 0: LOD here supports homogeneous Dirichlet data only");
     }
     const unsigned int n_q = discretization.n_quadrature_points();
+    if (settings.validate_only)
+      return;
 
     create_output_directory(settings.output_directory, comm);
     ConditionalOStream pcout(std::cout,
@@ -472,6 +478,9 @@ main(int argc, char **argv)
     "classical LOD vs fine-scale FEM and coarse FEM (elliptic, parabolic)",
     &Step2::declare_parameters,
     [](dealii::ParameterHandler &prm, const neuhom::RunSettings &settings) {
+      neuhom::require(settings.dimension > 1,
+                      "Dimension",
+                      "step-2 runs in 2D and 3D");
       if (settings.dimension == 2)
         Step2::run<2>(prm, settings);
       else

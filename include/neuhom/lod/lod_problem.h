@@ -18,7 +18,8 @@
 #include <map>
 #include <string>
 
-namespace neuhom {
+namespace neuhom
+{
   /** Subsection "LOD": the localized orthogonal decomposition. */
   struct LODParameters
   {

@@ -9,7 +9,8 @@
 #include <array>
 #include <vector>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /** A multi-index (i_0, ..., i_{dim-1}) of a cell or node of a grid. */

@@ -7,7 +7,8 @@
 
 #include <functional>
 
-namespace neuhom {
+namespace neuhom
+{
   /** What a parabolic LOD run did and how long it took. */
   struct ParabolicLODStatistics
   {

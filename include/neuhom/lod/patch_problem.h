@@ -9,7 +9,8 @@
 
 #include <vector>
 
-namespace neuhom {
+namespace neuhom
+{
   /**
    * The fine-scale problem on one patch (a box of coarse cells):
    *

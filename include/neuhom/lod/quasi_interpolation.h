@@ -6,7 +6,8 @@
 
 #include <neuhom/lod/nested_grid.h>
 
-namespace neuhom {
+namespace neuhom
+{
   /**
    * The quasi-interpolation of @p grid as a sparse matrix from the fine
    * nodes to all coarse vertices (zero rows on Gamma): for the averaged L2

@@ -6,7 +6,8 @@
 #include <memory>
 #include <vector>
 
-namespace neuhom {
+namespace neuhom
+{
   using namespace dealii;
 
   /**

@@ -9,6 +9,9 @@ jobs=$(getconf _NPROCESSORS_ONLN)
 
 "$root/contrib/install-dependencies.sh"
 
+# ccache hits across clones of the repository (CI builds a fresh clone).
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+
 # OpenMPI refuses to run as root without these; tests with more ranks than
 # cores need oversubscription. One thread per rank keeps the tests' runs
 # reproducible and the 2-core machines responsive.

@@ -50,12 +50,12 @@ namespace neuhom
       }
     catch (const c10::Error &error)
       {
-        AssertThrow(false,
-                    ExcMessage("cannot write '" + temporary +
-                               "': " + error.what_without_backtrace()));
+        throw InputError("cannot write '" + temporary +
+                         "': " + error.what_without_backtrace());
       }
-    AssertThrow(std::rename(temporary.c_str(), file_name.c_str()) == 0,
-                ExcMessage("cannot rename " + temporary + " to " + file_name));
+    if (std::rename(temporary.c_str(), file_name.c_str()) != 0)
+      throw InputError("cannot rename '" + temporary + "' to '" + file_name +
+                       "'");
   }
 
 

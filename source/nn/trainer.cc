@@ -396,8 +396,28 @@ namespace neuhom
   void
   Trainer::write_checkpoint(const unsigned int iteration) const
   {
-    if (Utilities::MPI::this_mpi_process(comm) != 0)
-      return;
+    // Rank 0 writes; every rank learns whether that worked, so a failed
+    // write (full disk, missing directory) stops all ranks with the message
+    // instead of leaving the others waiting in the next reduction.
+    std::string error;
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      try
+        {
+          write_checkpoint_file(iteration);
+        }
+      catch (const std::exception &e)
+        {
+          error = e.what();
+        }
+    error = Utilities::MPI::broadcast(comm, error, 0);
+    if (!error.empty())
+      throw InputError(error);
+  }
+
+
+  void
+  Trainer::write_checkpoint_file(const unsigned int iteration) const
+  {
     torch::serialize::OutputArchive archive;
     archive.write("iteration",
                   torch::tensor(static_cast<std::int64_t>(iteration)));

@@ -494,6 +494,26 @@ test_nan_guard()
     {
       deallog << "rejected: " << error.what() << std::endl;
     }
+
+  // A checkpoint that cannot be written stops every rank (with 2 ranks the
+  // test would hang here if only rank 0 noticed).
+  try
+    {
+      Trainer(training_from("set Iterations = 20\n"
+                            "set Checkpoint interval = 10\n"
+                            "set Checkpoint file = no-such-dir/c.pt\n"),
+              *again,
+              {"data", "boundary"})
+        .train([&]() {
+          return problem(*again, false);
+        });
+      CHECK_THAT(false, "unwritable checkpoint accepted");
+    }
+  catch (const InputError &error)
+    {
+      deallog << "checkpoint write failed on every rank: " << error.what()
+              << std::endl;
+    }
 }
 
 

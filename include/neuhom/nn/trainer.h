@@ -146,6 +146,9 @@ namespace neuhom
 
     void
     write_checkpoint(unsigned int iteration) const;
+    /** The archive write itself (rank 0). */
+    void
+    write_checkpoint_file(unsigned int iteration) const;
     unsigned int
     read_checkpoint();
 

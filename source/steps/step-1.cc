@@ -22,6 +22,7 @@
 #include <neuhom/core/summary.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
+#include <neuhom/fem/fine_scale_inputs.h>
 #include <neuhom/fem/mesh.h>
 #include <neuhom/fem/structured_q1_field.h>
 
@@ -66,10 +67,9 @@ namespace Step1
     {
       prm.enter_subsection("Coarse FEM");
       problem_type = prm.get("Problem type");
-      coarse_cells.clear();
-      for (const auto &n :
-           Utilities::split_string_list(prm.get("Coarse cells per direction")))
-        coarse_cells.push_back(Utilities::string_to_int(n));
+      coarse_cells =
+        Patterns::Tools::Convert<std::vector<unsigned int>>::to_value(
+          prm.get("Coarse cells per direction"));
       prm.leave_subsection();
     }
   };
@@ -78,12 +78,7 @@ namespace Step1
   void
   declare_parameters(ParameterHandler &prm)
   {
-    MeshParameters::declare_parameters(prm);
-    CoefficientFactory::declare_parameters(prm);
-    ProblemFunctions<2>::declare_parameters(prm);
-    DiscretizationParameters::declare_parameters(prm);
-    LinearSolverParameters::declare_parameters(prm);
-    TimeSteppingParameters::declare_parameters(prm);
+    FineScaleInputs<2>::declare_parameters(prm);
     ComparisonParameters::declare_parameters(prm);
   }
 
@@ -95,25 +90,16 @@ namespace Step1
   {
     // Parse every component before any work or output: bad input stops
     // the program here with a message naming the entry.
-    const MPI_Comm comm = MPI_COMM_WORLD;
-    MeshParameters mesh;
-    mesh.parse_parameters(prm);
-    auto                  coefficient = CoefficientFactory::create<dim>(prm);
-    ProblemFunctions<dim> functions;
-    functions.parse_parameters(prm);
-    DiscretizationParameters discretization;
-    discretization.parse_parameters(prm);
-    LinearSolverParameters solver;
-    solver.parse_parameters(prm);
-    TimeSteppingParameters time;
-    time.parse_parameters(prm);
+    const MPI_Comm       comm = MPI_COMM_WORLD;
+    FineScaleInputs<dim> inputs;
+    inputs.parse_parameters(prm, comm);
+    auto &[mesh, coefficient, functions, discretization, solver, time] = inputs;
     ComparisonParameters comparison;
     comparison.parse_parameters(prm);
     for (const unsigned int n : comparison.coarse_cells)
       check_nested(n,
                    mesh.fine_cells_per_direction,
                    "Coarse FEM/Coarse cells per direction");
-    mesh.check_fine_problem(*coefficient, discretization.degree, comm);
     const bool parabolic = comparison.problem_type == "parabolic";
     if (settings.validate_only)
       return;

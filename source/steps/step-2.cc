@@ -30,6 +30,7 @@
 #include <neuhom/core/summary.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
+#include <neuhom/fem/fine_scale_inputs.h>
 #include <neuhom/fem/mesh.h>
 #include <neuhom/fem/structured_q1_field.h>
 #include <neuhom/lod/lod_problem.h>
@@ -85,14 +86,10 @@ namespace Step2
       const std::string type = prm.get("Problem type");
       elliptic               = type != "parabolic";
       parabolic              = type != "elliptic";
-      const auto to_list     = [](const std::string &text) {
-        std::vector<unsigned int> list;
-        for (const auto &n : Utilities::split_string_list(text))
-          list.push_back(Utilities::string_to_int(n));
-        return list;
-      };
-      coarse_cells = to_list(prm.get("Coarse cells per direction"));
-      layers       = to_list(prm.get("Oversampling layers"));
+      using UnsignedList = Patterns::Tools::Convert<std::vector<unsigned int>>;
+      coarse_cells =
+        UnsignedList::to_value(prm.get("Coarse cells per direction"));
+      layers = UnsignedList::to_value(prm.get("Oversampling layers"));
       prm.leave_subsection();
     }
   };
@@ -101,12 +98,7 @@ namespace Step2
   void
   declare_parameters(ParameterHandler &prm)
   {
-    MeshParameters::declare_parameters(prm);
-    CoefficientFactory::declare_parameters(prm);
-    ProblemFunctions<2>::declare_parameters(prm);
-    DiscretizationParameters::declare_parameters(prm);
-    LinearSolverParameters::declare_parameters(prm);
-    TimeSteppingParameters::declare_parameters(prm);
+    FineScaleInputs<2>::declare_parameters(prm);
     LODParameters::declare_parameters(prm);
     ComparisonParameters::declare_parameters(prm);
   }
@@ -162,24 +154,15 @@ namespace Step2
     const MPI_Comm comm = MPI_COMM_WORLD;
 
     // Parse every component before any work or output.
-    MeshParameters mesh;
-    mesh.parse_parameters(prm);
-    auto coefficient = CoefficientFactory::create<dim>(prm);
-    ProblemFunctions<dim> functions;
-    functions.parse_parameters(prm);
-    DiscretizationParameters discretization;
-    discretization.parse_parameters(prm);
+    FineScaleInputs<dim> inputs;
+    inputs.parse_parameters(prm, comm);
+    auto &[mesh, coefficient, functions, discretization, solver, time] = inputs;
     require(discretization.degree == 1,
             "Discretization/Polynomial degree",
             "must be 1: LOD corrects Q1 on the fine grid");
-    mesh.check_fine_problem(*coefficient, discretization.degree, comm);
     require(!functions.reaction,
             "Problem/Reaction coefficient",
             "must be 0: the LOD here is built for -div(a grad u)");
-    LinearSolverParameters solver;
-    solver.parse_parameters(prm);
-    TimeSteppingParameters time;
-    time.parse_parameters(prm);
     LODParameters lod_parameters;
     lod_parameters.parse_parameters(prm);
     check_nested(lod_parameters.coarse_cells,

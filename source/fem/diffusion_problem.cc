@@ -45,6 +45,20 @@ namespace neuhom
 
 
   template <int dim>
+  DiffusionProblem<dim>::DiffusionProblem(MPI_Comm              comm,
+                                          FineScaleInputs<dim> &inputs,
+                                          TimerOutput          &timer)
+    : DiffusionProblem(comm,
+                       inputs.mesh.fine_cells_per_direction,
+                       inputs.discretization,
+                       inputs.solver,
+                       *inputs.coefficient,
+                       inputs.functions,
+                       timer)
+  {}
+
+
+  template <int dim>
   void
   DiffusionProblem<dim>::setup()
   {

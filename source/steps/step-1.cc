@@ -19,6 +19,7 @@
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/program.h>
 #include <neuhom/core/progress.h>
+#include <neuhom/core/run_output.h>
 #include <neuhom/core/summary.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
@@ -104,11 +105,10 @@ namespace Step1
     if (settings.validate_only)
       return;
 
-    create_output_directory(settings.output_directory, comm);
-    ConditionalOStream pcout(std::cout,
-                             Utilities::MPI::this_mpi_process(comm) == 0);
-    TimerOutput timer(comm, pcout, TimerOutput::never, TimerOutput::wall_times);
-    Summary     summary("step-1", comm, settings.threads_per_rank, prm);
+    RunOutput                 output("step-1", settings, prm, comm);
+    const ConditionalOStream &pcout   = output.pcout;
+    TimerOutput              &timer   = output.timer;
+    Summary                  &summary = output.summary;
 
     // @sect4{The fine-scale reference}
     //
@@ -116,13 +116,7 @@ namespace Step1
     // meshes; only the number of cells (and, for coarse meshes, the number
     // of quadrature subdivisions that keeps the coefficient resolved)
     // differs.
-    DiffusionProblem<dim> fine(comm,
-                               mesh.fine_cells_per_direction,
-                               discretization,
-                               solver,
-                               *coefficient,
-                               functions,
-                               timer);
+    DiffusionProblem<dim> fine(comm, inputs, timer);
     fine.setup();
     pcout << "step-1: " << comparison.problem_type << " multiscale problem in "
           << dim << "D on " << Utilities::MPI::n_mpi_processes(comm)
@@ -224,15 +218,8 @@ namespace Step1
             << difference.relative_energy() << '\n';
       }
 
-    summary.set_timings(timer);
-    summary.write(settings.output_directory);
-    if (Utilities::MPI::this_mpi_process(comm) == 0)
-      write_file_atomically(settings.output_directory + "/coarse-fem.csv",
-                            csv.str());
-    pcout << "\nResults in " << settings.output_directory
-          << "/ (summary.json, coarse-fem.csv"
-          << (settings.write_vtu ? ", *.pvtu" : "") << ")" << std::endl;
-    timer.print_wall_time_statistics(comm);
+    output.write_file("coarse-fem.csv", csv.str());
+    output.finish();
   }
 } // namespace Step1
 

@@ -27,6 +27,7 @@
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/program.h>
 #include <neuhom/core/progress.h>
+#include <neuhom/core/run_output.h>
 #include <neuhom/core/summary.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
@@ -190,19 +191,12 @@ namespace Step2
     if (settings.validate_only)
       return;
 
-    create_output_directory(settings.output_directory, comm);
-    ConditionalOStream pcout(std::cout,
-                             Utilities::MPI::this_mpi_process(comm) == 0);
-    TimerOutput timer(comm, pcout, TimerOutput::never, TimerOutput::wall_times);
-    Summary     summary("step-2", comm, settings.threads_per_rank, prm);
+    RunOutput                 output("step-2", settings, prm, comm);
+    const ConditionalOStream &pcout   = output.pcout;
+    TimerOutput              &timer   = output.timer;
+    Summary                  &summary = output.summary;
 
-    DiffusionProblem<dim> fine(comm,
-                               mesh.fine_cells_per_direction,
-                               discretization,
-                               solver,
-                               *coefficient,
-                               functions,
-                               timer);
+    DiffusionProblem<dim> fine(comm, inputs, timer);
     fine.setup();
     pcout << "step-2: LOD for a multiscale problem in " << dim << "D on "
           << Utilities::MPI::n_mpi_processes(comm) << " MPI rank(s)\n"
@@ -343,9 +337,7 @@ namespace Step2
                                  std::to_string(n),
                                coarse_error.relative_energy());
           }
-        if (Utilities::MPI::this_mpi_process(comm) == 0)
-          write_file_atomically(settings.output_directory + "/lod-sweep.csv",
-                                csv.str());
+        output.write_file("lod-sweep.csv", csv.str());
       }
 
     // @sect4{Parabolic: LOD time stepping vs fine FEM}
@@ -441,12 +433,7 @@ namespace Step2
           run_lod(0., "_full_update");
       }
 
-    summary.set_timings(timer);
-    summary.write(settings.output_directory);
-    pcout << "\nResults in " << settings.output_directory << "/ (summary.json"
-          << (comparison.elliptic ? ", lod-sweep.csv" : "")
-          << (settings.write_vtu ? ", *.pvtu" : "") << ")" << std::endl;
-    timer.print_wall_time_statistics(comm);
+    output.finish();
   }
 } // namespace Step2
 

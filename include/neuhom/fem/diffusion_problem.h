@@ -14,6 +14,7 @@
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <neuhom/core/coefficient.h>
+#include <neuhom/fem/fine_scale_inputs.h>
 #include <neuhom/fem/parameters.h>
 
 #include <functional>
@@ -51,6 +52,11 @@ namespace neuhom
                      const ProblemFunctions<dim>    &functions,
                      TimerOutput                    &timer,
                      unsigned int quadrature_subdivisions = 1);
+
+    /** The fine-scale problem of @p inputs, on its fine mesh. */
+    DiffusionProblem(MPI_Comm              comm,
+                     FineScaleInputs<dim> &inputs,
+                     TimerOutput          &timer);
 
     /** Build the mesh, the DoFs and the sparsity. */
     void

@@ -2,13 +2,11 @@
 // adds a coefficient type of its own to the registry and solves the
 // fine-scale problem with it, with neuhom's command line, parameter checks
 // and summary.json.
-#include <deal.II/base/timer.h>
-
 #include <neuhom/core/coefficient.h>
 #include <neuhom/core/program.h>
-#include <neuhom/core/summary.h>
+#include <neuhom/core/run_output.h>
 #include <neuhom/fem/diffusion_problem.h>
-#include <neuhom/fem/mesh.h>
+#include <neuhom/fem/fine_scale_inputs.h>
 
 #include <cmath>
 #include <iostream>
@@ -68,50 +66,25 @@ main(int argc, char **argv)
     argv,
     "user-program",
     "-div(a grad u) = f with a user-defined coefficient",
-    [](ParameterHandler &prm) {
-      MeshParameters::declare_parameters(prm);
-      CoefficientFactory::declare_parameters(prm);
-      ProblemFunctions<2>::declare_parameters(prm);
-      DiscretizationParameters::declare_parameters(prm);
-      LinearSolverParameters::declare_parameters(prm);
-    },
+    &FineScaleInputs<2>::declare_parameters,
     [](ParameterHandler &prm, const RunSettings &settings) {
-      const MPI_Comm comm = MPI_COMM_WORLD;
-      MeshParameters mesh;
-      mesh.parse_parameters(prm);
-      const auto          a = CoefficientFactory::create<2>(prm);
-      ProblemFunctions<2> f;
-      f.parse_parameters(prm);
-      DiscretizationParameters discretization;
-      discretization.parse_parameters(prm);
-      LinearSolverParameters solver;
-      solver.parse_parameters(prm);
-      mesh.check_fine_problem(*a, discretization.degree, comm);
+      // Parse and check everything before any work or output.
+      FineScaleInputs<2> inputs;
+      inputs.parse_parameters(prm, MPI_COMM_WORLD);
       if (settings.validate_only)
         return;
 
-      create_output_directory(settings.output_directory, comm);
-      TimerOutput         timer(comm,
-                        std::cout,
-                        TimerOutput::never,
-                        TimerOutput::wall_times);
-      DiffusionProblem<2> problem(comm,
-                                  mesh.fine_cells_per_direction,
-                                  discretization,
-                                  solver,
-                                  *a,
-                                  f,
-                                  timer);
+      RunOutput           output("user-program", settings, prm);
+      DiffusionProblem<2> problem(MPI_COMM_WORLD, inputs, output.timer);
       problem.setup();
       problem.solve_stationary();
 
-      Summary summary("user-program", comm, settings.threads_per_rank, prm);
-      summary.set_metric("fine_dofs", problem.n_dofs());
-      summary.set_metric("coefficient_max", problem.coefficient_range().second);
-      summary.write(settings.output_directory);
-      if (Utilities::MPI::this_mpi_process(comm) == 0)
-        std::cout << "user program: " << problem.n_dofs()
-                  << " DoFs, largest coefficient "
-                  << problem.coefficient_range().second << std::endl;
+      output.summary.set_metric("fine_dofs", problem.n_dofs());
+      output.summary.set_metric("coefficient_max",
+                                problem.coefficient_range().second);
+      output.pcout << "user program: " << problem.n_dofs()
+                   << " DoFs, largest coefficient "
+                   << problem.coefficient_range().second << std::endl;
+      output.finish();
     });
 }

@@ -7,15 +7,7 @@
 #
 #   contrib/bench/fine-fem.sh [build directory]
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=${1:-$root/build}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-echo "BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(getconf _NPROCESSORS_ONLN) cores"
-echo
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 echo "| contrast | ranks | DoFs | setup s | assembly s | solve s | CG its | DoFs/s (solve) |"
 echo "|---|---|---|---|---|---|---|---|"
 for contrast in 100 10000; do

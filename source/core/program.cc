@@ -3,6 +3,7 @@
 
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/program.h>
+#include <neuhom/core/stop_request.h>
 
 #include <ATen/Parallel.h>
 
@@ -113,6 +114,7 @@ namespace neuhom
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
     const MPI_Comm                   comm = MPI_COMM_WORLD;
     const bool is_root = Utilities::MPI::this_mpi_process(comm) == 0;
+    stop_request::install_handlers();
 
     const auto fail = [&](const std::string &message) {
       if (is_root)
@@ -180,6 +182,13 @@ namespace neuhom
       {
         // Input errors are detected identically on every rank.
         return fail("in parameter file '" + file_name + "': " + e.what());
+      }
+    catch (const Interrupted &e)
+      {
+        // Every rank stops at the same poll: no abort needed.
+        if (is_root)
+          std::cerr << name << ": " << e.what() << std::endl;
+        return 128 + e.signal;
       }
     catch (const ExceptionBase &e)
       {

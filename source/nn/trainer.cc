@@ -1,5 +1,6 @@
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/progress.h>
+#include <neuhom/core/stop_request.h>
 #include <neuhom/core/summary.h>
 #include <neuhom/nn/model_io.h>
 #include <neuhom/nn/trainer.h>
@@ -558,6 +559,26 @@ namespace neuhom
            std::string("No checkpoint was written.")));
     };
 
+    // SIGTERM/SIGINT: save the state after the finished iteration, so that
+    // a resumed run continues exactly where this one stopped.
+    const auto interrupted = [&](const unsigned int done, const int signal) {
+      std::string kept = "no checkpoint was written (Checkpoint interval = 0)";
+      if (parameters.checkpoint_interval > 0)
+        {
+          if (last_checkpoint != done)
+            write_checkpoint(done);
+          kept = "the checkpoint '" + parameters.checkpoint_file +
+                 "' (iteration " + std::to_string(done) +
+                 ") is written; set Resume = true to continue";
+        }
+      write_history();
+      throw Interrupted("training stopped by " +
+                          stop_request::signal_name(signal) +
+                          " after iteration " + std::to_string(done) + "; " +
+                          kept + ".",
+                        signal);
+    };
+
     const bool lbfgs = (parameters.optimizer == "lbfgs");
     // Counted from the start of this run, so that the time left after a
     // resume is estimated from this run's speed.
@@ -653,6 +674,8 @@ namespace neuhom
             write_checkpoint(it + 1);
             last_checkpoint = it + 1;
           }
+        if (const int signal = stop_request::stop_requested(comm))
+          interrupted(it + 1, signal);
       }
     result.iterations = it;
     if (parameters.checkpoint_interval > 0 && last_checkpoint != it)

@@ -1,16 +1,19 @@
 // The training loop on 1 and 2 ranks (both must print the same): Adam on a
 // convex quadratic, L-BFGS on a least-squares fit, data-parallel training
 // with identical parameters on all ranks, the loss weightings, checkpoint /
-// resume equal to an uninterrupted run bit for bit, the NaN guard and the
+// resume equal to an uninterrupted run bit for bit (also after a SIGTERM
+// that only one rank receives), the NaN guard and the
 // error for a corrupt checkpoint.
 
 #include <neuhom/core/input_error.h>
+#include <neuhom/core/stop_request.h>
 #include <neuhom/nn/model_io.h>
 #include <neuhom/nn/network.h>
 #include <neuhom/nn/trainer.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -417,6 +420,72 @@ test_checkpoint_resume(const std::string &optimizer)
 }
 
 
+// SIGTERM in the middle of training, received by rank 0 only: every rank
+// stops after the same iteration, the final checkpoint is written, and the
+// resumed run equals an uninterrupted one bit for bit.
+void
+test_sigterm_resume()
+{
+  stop_request::install_handlers();
+  torch::manual_seed(11);
+  const Regression  problem;
+  const std::string common = "set Learning rate = 0.01\n"
+                             "set Checkpoint interval = 10\n"
+                             "set Iterations = 30\n";
+
+  auto network = small_network();
+  torch::manual_seed(5);
+  Trainer(training_from(common + "set Checkpoint file = full.pt\n"
+                                 "set History file = full.csv\n"),
+          *network,
+          {"data", "boundary"})
+    .train([&]() {
+      return problem(*network, true);
+    });
+  const auto uninterrupted = flat_parameters(*network);
+
+  auto         first = small_network();
+  unsigned int calls = 0;
+  torch::manual_seed(5);
+  try
+    {
+      Trainer(training_from(common + "set Checkpoint file = part.pt\n"
+                                     "set History file = part.csv\n"),
+              *first,
+              {"data", "boundary"})
+        .train([&]() {
+          if (++calls == 14 && this_rank() == 0)
+            std::raise(SIGTERM);
+          return problem(*first, true);
+        });
+      CHECK_THAT(false, "SIGTERM ignored");
+    }
+  catch (const Interrupted &stop)
+    {
+      deallog << "interrupted: " << stop.what() << " (signal "
+              << stop_request::signal_name(stop.signal) << ")" << std::endl;
+    }
+  stop_request::reset();
+  MPI_Barrier(MPI_COMM_WORLD);
+
+  auto resumed = small_network(99);
+  Trainer(training_from(common + "set Checkpoint file = part.pt\n"
+                                 "set History file = part.csv\n"
+                                 "set Resume = true\n"),
+          *resumed,
+          {"data", "boundary"})
+    .train([&]() {
+      return problem(*resumed, true);
+    });
+  const bool identical = torch::equal(uninterrupted, flat_parameters(*resumed));
+  MPI_Barrier(MPI_COMM_WORLD);
+  const bool same_history = (read("full.csv") == read("part.csv"));
+  deallog << "after SIGTERM: resumed run equals uninterrupted run bit for bit "
+          << identical << ", same history " << same_history << std::endl;
+  CHECK_THAT(identical && same_history, "resume after SIGTERM");
+}
+
+
 void
 test_nan_guard()
 {
@@ -531,5 +600,6 @@ main(int argc, char **argv)
   test_pointwise_ascent_float32();
   test_checkpoint_resume("adam");
   test_checkpoint_resume("lbfgs");
+  test_sigterm_resume();
   test_nan_guard();
 }

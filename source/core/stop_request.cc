@@ -1,0 +1,66 @@
+#include <neuhom/core/stop_request.h>
+
+#include <csignal>
+
+namespace neuhom
+{
+  namespace stop_request
+  {
+    namespace
+    {
+      volatile std::sig_atomic_t received_signal = 0;
+
+      extern "C" void
+      record_signal(const int signal)
+      {
+        received_signal = signal;
+      }
+    } // namespace
+
+
+    void
+    install_handlers()
+    {
+      struct sigaction action = {};
+      action.sa_handler       = record_signal;
+      sigemptyset(&action.sa_mask);
+      // Restart interrupted system calls: MPI and file I/O go on normally
+      // until the next poll.
+      action.sa_flags = SA_RESTART;
+      sigaction(SIGTERM, &action, nullptr);
+      sigaction(SIGINT, &action, nullptr);
+    }
+
+
+    int
+    stop_requested(const MPI_Comm comm)
+    {
+      int local = received_signal;
+      int any   = 0;
+      MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, comm);
+      return any;
+    }
+
+
+    void
+    reset()
+    {
+      received_signal = 0;
+    }
+
+
+    std::string
+    signal_name(const int signal)
+    {
+      switch (signal)
+        {
+          case SIGTERM:
+            return "SIGTERM";
+          case SIGINT:
+            return "SIGINT";
+          default:
+            return "signal " + std::to_string(signal);
+        }
+    }
+  } // namespace stop_request
+} // namespace neuhom

@@ -7,6 +7,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -94,9 +95,89 @@ namespace neuhom
                 << " --print-parameters  print the documented default "
                    "parameter file\n"
                 << "  " << name
-                << " --validate file.prm check a parameter file without "
-                   "running\n"
+                << " --validate file.prm [more.prm ...]  check parameter "
+                   "files without running\n"
                 << "  " << name << " --help" << std::endl;
+    }
+    /**
+     * Parse @p file_name and run (or only validate) the program on it;
+     * returns the exit code.
+     */
+    int
+    run_file(
+      const std::string                             &file_name,
+      const bool                                     validate_only,
+      const std::string                             &name,
+      const std::function<void(ParameterHandler &)> &declare,
+      const std::function<void(ParameterHandler &, const RunSettings &)> &run)
+    {
+      const MPI_Comm comm    = MPI_COMM_WORLD;
+      const bool     is_root = Utilities::MPI::this_mpi_process(comm) == 0;
+      const auto     fail    = [&](const std::string &message) {
+        if (is_root)
+          std::cerr << name << ": error: " << message << std::endl;
+        return 1;
+      };
+
+      if (!std::ifstream(file_name))
+        return fail("cannot open the parameter file '" + file_name + "'");
+
+      ParameterHandler prm;
+      RunSettings::declare_parameters(prm);
+      declare(prm);
+      RunSettings settings;
+      try
+        {
+          prm.parse_input(file_name, "", false, true);
+          settings.parse_parameters(prm);
+          settings.validate_only = validate_only;
+        }
+      catch (const ExceptionBase &e)
+        {
+          return fail("in parameter file '" + file_name + "': " + info_of(e));
+        }
+      catch (const InputError &e)
+        {
+          return fail("in parameter file '" + file_name + "': " + e.what());
+        }
+
+      MultithreadInfo::set_thread_limit(settings.threads_per_rank);
+      at::set_num_threads(settings.threads_per_rank);
+
+      try
+        {
+          run(prm, settings);
+          if (validate_only && is_root)
+            std::cout << "The parameter file '" << file_name << "' is valid."
+                      << std::endl;
+        }
+      catch (const InputError &e)
+        {
+          // Input errors are detected identically on every rank.
+          return fail("in parameter file '" + file_name + "': " + e.what());
+        }
+      catch (const Interrupted &e)
+        {
+          // Every rank stops at the same poll: no abort needed.
+          if (is_root)
+            std::cerr << name << ": " << e.what() << std::endl;
+          return 128 + e.signal;
+        }
+      catch (const ExceptionBase &e)
+        {
+          std::cerr << name << ": error: " << info_of(e) << std::endl;
+          if (Utilities::MPI::n_mpi_processes(comm) > 1)
+            MPI_Abort(comm, 1);
+          return 1;
+        }
+      catch (const std::exception &e)
+        {
+          std::cerr << name << ": error: " << e.what() << std::endl;
+          if (Utilities::MPI::n_mpi_processes(comm) > 1)
+            MPI_Abort(comm, 1);
+          return 1;
+        }
+      return 0;
     }
   } // namespace
 
@@ -112,19 +193,8 @@ namespace neuhom
   {
     // One deal.II thread until the prm says otherwise.
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-    const MPI_Comm                   comm = MPI_COMM_WORLD;
-    const bool is_root = Utilities::MPI::this_mpi_process(comm) == 0;
+    const bool is_root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
     stop_request::install_handlers();
-
-    const auto fail = [&](const std::string &message) {
-      if (is_root)
-        std::cerr << name << ": error: " << message << std::endl;
-      return 1;
-    };
-
-    ParameterHandler prm;
-    RunSettings::declare_parameters(prm);
-    declare(prm);
 
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h"))
@@ -135,75 +205,33 @@ namespace neuhom
       }
     if (args.size() == 1 && args[0] == "--print-parameters")
       {
+        ParameterHandler prm;
+        RunSettings::declare_parameters(prm);
+        declare(prm);
         if (is_root)
           prm.print_parameters(std::cout, ParameterHandler::PRM);
         return 0;
       }
-    const bool validate_only = args.size() == 2 && args[0] == "--validate";
-    if (!(args.size() == 1 || validate_only) || args.back().empty() ||
-        args.back()[0] == '-')
+    const bool validate_only = args.size() >= 2 && args[0] == "--validate";
+    const std::vector<std::string> files(args.begin() + (validate_only ? 1 : 0),
+                                         args.end());
+    const bool                     bad_file_argument =
+      std::any_of(files.begin(), files.end(), [](const std::string &file) {
+        return file.empty() || file[0] == '-';
+      });
+    if (!(args.size() == 1 || validate_only) || bad_file_argument)
       {
         if (is_root)
           print_usage(name, description);
         return 2;
       }
 
-    const std::string &file_name = args.back();
-    if (!std::ifstream(file_name))
-      return fail("cannot open the parameter file '" + file_name + "'");
-
-    RunSettings settings;
-    try
-      {
-        prm.parse_input(file_name, "", false, true);
-        settings.parse_parameters(prm);
-        settings.validate_only = validate_only;
-      }
-    catch (const ExceptionBase &e)
-      {
-        return fail("in parameter file '" + file_name + "': " + info_of(e));
-      }
-    catch (const InputError &e)
-      {
-        return fail("in parameter file '" + file_name + "': " + e.what());
-      }
-
-    MultithreadInfo::set_thread_limit(settings.threads_per_rank);
-    at::set_num_threads(settings.threads_per_rank);
-
-    try
-      {
-        run(prm, settings);
-        if (validate_only && is_root)
-          std::cout << "The parameter file '" << file_name << "' is valid."
-                    << std::endl;
-      }
-    catch (const InputError &e)
-      {
-        // Input errors are detected identically on every rank.
-        return fail("in parameter file '" + file_name + "': " + e.what());
-      }
-    catch (const Interrupted &e)
-      {
-        // Every rank stops at the same poll: no abort needed.
-        if (is_root)
-          std::cerr << name << ": " << e.what() << std::endl;
-        return 128 + e.signal;
-      }
-    catch (const ExceptionBase &e)
-      {
-        std::cerr << name << ": error: " << info_of(e) << std::endl;
-        if (Utilities::MPI::n_mpi_processes(comm) > 1)
-          MPI_Abort(comm, 1);
-        return 1;
-      }
-    catch (const std::exception &e)
-      {
-        std::cerr << name << ": error: " << e.what() << std::endl;
-        if (Utilities::MPI::n_mpi_processes(comm) > 1)
-          MPI_Abort(comm, 1);
-        return 1;
-      }
-    return 0;
+    // Several files with --validate: each is checked on its own (fresh
+    // parameters), one start-up for all of them.
+    int exit_code = 0;
+    for (const auto &file : files)
+      exit_code =
+        std::max(exit_code, run_file(file, validate_only, name, declare, run));
+    return exit_code;
   }
 } // namespace neuhom

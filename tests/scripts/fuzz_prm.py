@@ -8,7 +8,8 @@ Takes the program's documented defaults (--print-parameters) and makes
 mutated copies: entries deleted, duplicated, misspelled, values replaced by
 wrong types, negatives, zero, huge numbers, NaN, empty strings, paths that do
 not exist, subsections unbalanced, junk lines. Each copy is checked with
---validate; up to --runs of the copies that validate are also run for real.
+--validate (in batches of --batch files per process; a batch that crashes
+is re-checked file by file); up to --runs of the copies that validate are also run for real.
 Every run must end normally or with a clear "error:" message and a non-zero
 exit code: no signal, no hang, no uncaught exception, and no output written
 when it fails. Prints one line per failure, a summary by outcome, and
@@ -70,6 +71,10 @@ def classify(result, workdir):
         return "ok"
     if "error:" not in err:
         return f"exit {result.returncode} without an error message"
+    return classify_leftovers(workdir) if workdir else "error"
+
+
+def classify_leftovers(workdir):
     leftovers = [e for e in os.listdir(workdir) if e != "case.prm"]
     if leftovers:
         return f"failed but wrote {leftovers}"
@@ -85,6 +90,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=20)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=20,
+                        help="files per --validate process")
     args = parser.parse_args()
 
     shutil.rmtree(args.workdir, ignore_errors=True)
@@ -100,18 +107,46 @@ def main():
     rng = random.Random(args.seed)
     cases = [mutate(base, rng) for _ in range(args.mutants)]
 
-    def check(n):
+    case_files = []
+    for n, (kind, lines) in enumerate(cases):
+        os.makedirs(os.path.join(args.workdir, f"case-{n:04d}"))
+        case_files.append(os.path.join(f"case-{n:04d}", "case.prm"))
+        with open(os.path.join(args.workdir, case_files[-1]), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def validate_batch(batch):
+        """--validate on several files in one process (one start-up); None
+        where the batch cannot tell, e.g. when the process crashed."""
+        try:
+            result = subprocess.run([args.program, "--validate"] + [case_files[n] for n in batch],
+                                    cwd=args.workdir, capture_output=True, text=True,
+                                    timeout=args.time_limit * len(batch), errors="replace")
+        except subprocess.TimeoutExpired:
+            return {}
+        if classify(result, None) not in ("ok", "error"):
+            return {}
+        verdicts = {}
+        for n in batch:
+            valid = f"'{case_files[n]}' is valid." in result.stdout
+            failed = f"error: in parameter file '{case_files[n]}'" in result.stderr or \
+                f"error: cannot open the parameter file '{case_files[n]}'" in result.stderr
+            if valid != failed:
+                verdicts[n] = "ok" if valid else "error"
+        return verdicts
+
+    def check(n, batch_verdict):
         kind, lines = cases[n]
         workdir = os.path.join(args.workdir, f"case-{n:04d}")
-        os.makedirs(workdir)
-        with open(os.path.join(workdir, "case.prm"), "w") as f:
-            f.write("\n".join(lines) + "\n")
         modes = ["--validate"]
         try:
-            result = subprocess.run([args.program, "--validate", "case.prm"], cwd=workdir,
-                                    capture_output=True, text=True, timeout=args.time_limit,
-                                    errors="replace")
-            verdict = classify(result, workdir)
+            verdict = batch_verdict
+            if verdict is None:
+                result = subprocess.run([args.program, "--validate", "case.prm"], cwd=workdir,
+                                        capture_output=True, text=True,
+                                        timeout=args.time_limit, errors="replace")
+                verdict = classify(result, workdir)
+            elif verdict == "error":
+                verdict = classify_leftovers(workdir)
             # The first --runs valid cases (in case order) also run for real.
             if verdict == "ok" and n in real_runs:
                 modes.append("run")
@@ -133,16 +168,27 @@ def main():
         if len(real_runs) < args.runs and kind in ("duplicate", "delete"):
             real_runs.add(n)
 
+    batches = [list(range(k, min(k + args.batch, args.mutants)))
+               for k in range(0, args.mutants, args.batch)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        batch_verdicts = {}
+        for verdicts in pool.map(validate_batch, batches):
+            batch_verdicts.update(verdicts)
+        stray = sorted(set(os.listdir(args.workdir)) - {os.path.dirname(f) for f in case_files})
+        if stray:
+            print(f"FAILED: --validate wrote {stray}")
+            return 1
+        results = list(pool.map(lambda n: check(n, batch_verdicts.get(n)), range(args.mutants)))
+
     outcomes = collections.Counter()
     failures = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for n, kind, modes, verdict, good in sorted(pool.map(check, range(args.mutants))):
-            if good:
-                outcomes[f"{' + '.join(modes)}: {verdict}"] += 1
-            else:
-                failures += 1
-                outcomes[f"{' + '.join(modes)}: FAILED"] += 1
-                print(f"FAILED case-{n:04d} ({kind}): {verdict}; kept in {os.path.join(args.workdir, f'case-{n:04d}')}")
+    for n, kind, modes, verdict, good in sorted(results):
+        if good:
+            outcomes[f"{' + '.join(modes)}: {verdict}"] += 1
+        else:
+            failures += 1
+            outcomes[f"{' + '.join(modes)}: FAILED"] += 1
+            print(f"FAILED case-{n:04d} ({kind}): {verdict}; kept in {os.path.join(args.workdir, f'case-{n:04d}')}")
     for outcome, count in sorted(outcomes.items()):
         print(f"  {count:4d}  {outcome}")
     print(f"{args.mutants - failures} passed, {failures} failed")

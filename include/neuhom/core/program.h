@@ -33,7 +33,8 @@ namespace neuhom
    *
    *   step-N file.prm            run with the given parameters
    *   step-N --print-parameters  print the complete documented default file
-   *   step-N --validate file.prm check the file (all entries and their
+   *   step-N --validate a.prm [b.prm ...]
+   *                              check each file (all entries and their
    *                              consistency) without running anything
    *   step-N --help
    *

@@ -690,6 +690,8 @@ namespace neuhom
     d.b.compress(VectorOperation::insert);
     if (parameters.coarse_solver == CoarseSolver::distributed_direct)
       d.direct.solve(d.x, d.b);
+    else if (d.b.l2_norm() == 0)
+      d.x = 0; // AztecOO breaks down on a zero right-hand side
     else
       {
         SolverControl control(10000, 1e-12 * d.b.l2_norm(), false, false);

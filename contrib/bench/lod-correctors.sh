@@ -3,9 +3,11 @@
 # the 1/64-grid with values uniform in [1, 100]:
 #  1. corrector computation for H = 1/32, h = 1/512 (r = 16), l = 2: 1024
 #     patches of up to 5 x 5 coarse cells (6241 free fine nodes, 36 I_H
-#     constraints), each one Cholesky factorization + one blocked solve for
-#     the constraints + 4 corrector solves + the local PG block; patches per
-#     second on 1 and 2 MPI ranks;
+#     constraints), each one Cholesky factorization (symbolic analysis
+#     shared per patch shape) + one blocked forward substitution for the
+#     constraints + one blocked solve for the 4 correctors + the local PG
+#     block; patches per second on 1 and 2 MPI ranks (CPU time is the number
+#     to trust on a shared machine; the load average is printed);
 #  2. parabolic problem, backward Euler, 100 steps of 0.001 on the same
 #     meshes, Galerkin and Petrov-Galerkin LOD: LOD online seconds per step
 #     against fine FEM seconds per step, and the LOD relative L2 error at T

@@ -3,20 +3,25 @@
 # the 1/64-grid with values uniform in [1, 100]:
 #  1. corrector computation for H = 1/32, h = 1/512 (r = 16), l = 2: 1024
 #     patches of up to 5 x 5 coarse cells (6241 free fine nodes, 36 I_H
-#     constraints), each one Cholesky factorization + one blocked solve for
-#     the constraints + 4 corrector solves + the local PG block; patches per
-#     second on 1 and 2 MPI ranks;
+#     constraints), each one Cholesky factorization (symbolic analysis
+#     shared per patch shape) + one blocked forward substitution for the
+#     constraints + one blocked solve for the 4 correctors + the local PG
+#     block; patches per second on 1 and 2 MPI ranks (CPU time is the number
+#     to trust on a shared machine; the load average is printed);
 #  2. parabolic problem, backward Euler, 100 steps of 0.001 on the same
 #     meshes, Galerkin and Petrov-Galerkin LOD: LOD online seconds per step
 #     against fine FEM seconds per step, and the LOD relative L2 error at T
-#     against the fine FEM solution.
+#     against the fine FEM solution;
+#  3. the coarse solvers for the Galerkin parabolic problem: replicated
+#     Cholesky (from 2.) against the distributed Trilinos matrix with
+#     Amesos KLU or CG + AMG.
 # Prints markdown tables for doc/benchmarks.md.
 #
 #   contrib/bench/lod-correctors.sh [build directory]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-write_prm() { # output directory, problem type, LOD method
+write_prm() { # output directory, problem type, LOD method, coarse solver
   cat <<PRM
 set Output directory = $1
 set Write vtu = false
@@ -40,6 +45,7 @@ subsection LOD
   set Coarse cells per direction = 32
   set Oversampling layers        = 2
   set Method                     = ${3:-Galerkin}
+  set Coarse solver              = ${4:-replicated direct}
 end
 subsection Comparison
   set Problem type               = $2
@@ -49,6 +55,8 @@ end
 PRM
 }
 
+echo "Load before the corrector runs: $(uptime | sed 's/.*load average/load average/')"
+echo
 echo "| ranks | patches | corrector wall s | patches/s (wall) | patches/s per rank (wall) | parallel efficiency (wall) | corrector CPU s (slowest rank) | patches/s per core (CPU) | LOD rel. energy error |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for ranks in 1 2; do
@@ -86,3 +94,26 @@ print(f"| {sys.argv[2]} | {sys.argv[3]} | {m['fine_seconds_per_step']:.4f} | {m[
 PY
   done
 done
+
+echo
+echo "| coarse solver | ranks | LOD online s/step | LOD online CPU s/step | LOD rel. L2 error at T |"
+echo "|---|---|---|---|---|"
+for solver in "replicated direct" "distributed direct" "distributed iterative"; do
+  for ranks in 1 2; do
+    out="$work/solver-${solver// /-}-$ranks"
+    if [ "$solver" = "replicated direct" ]; then
+      out="$work/parabolic-Galerkin-$ranks"
+    else
+      write_prm "$out" parabolic Galerkin "$solver" > "$work/solver.prm"
+      mpirun -np "$ranks" "$build/bin/step-2" "$work/solver.prm" > "$out.log" 2>&1
+    fi
+    /usr/bin/python3 - "$out/summary.json" "$solver" "$ranks" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["metrics"]
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {m['lod_seconds_per_step']:.2e} | "
+      f"{m['lod_cpu_seconds_per_step']:.2e} | {m['lod_rel_l2_error_vs_fine_at_T']:.2e} |")
+PY
+  done
+done
+echo
+echo "Load at the end: $(uptime | sed 's/.*load average/load average/')"

@@ -2,6 +2,11 @@
 #include <deal.II/base/mpi.templates.h>
 
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
 
 #include <neuhom/core/input_error.h>
 #include <neuhom/lod/lod_problem.h>
@@ -50,6 +55,17 @@ namespace neuhom
                       "of a patch only where the coefficient changed by more "
                       "than this (relative, max over the patch) since their "
                       "last computation. 0 recomputes all at every change.");
+    prm.declare_entry("Coarse solver",
+                      "replicated direct",
+                      Patterns::Selection("replicated direct|distributed "
+                                          "direct|distributed iterative"),
+                      "replicated direct: every rank factorizes the summed "
+                      "coarse matrix (Cholesky, or LU for Petrov-Galerkin), "
+                      "no communication per solve. distributed direct: a "
+                      "Trilinos matrix over the locally owned coarse "
+                      "unknowns, Amesos KLU. distributed iterative: the same "
+                      "matrix, CG (GMRES for Petrov-Galerkin) with AMG, "
+                      "relative tolerance 1e-12.");
     prm.declare_entry("Coarse matrix file",
                       "",
                       Patterns::Anything(),
@@ -83,11 +99,16 @@ namespace neuhom
                 "must be a positive integer or 'infinity', not '" + l + "'");
         layers = std::stoi(l);
       }
-    interpolation     = prm.get("Quasi-interpolation") == "L2 projection" ?
-                          QuasiInterpolation::l2_projection :
-                          QuasiInterpolation::averaged_l2_projection;
-    petrov_galerkin   = prm.get("Method") == "Petrov-Galerkin";
-    update_tolerance  = prm.get_double("Corrector update tolerance");
+    interpolation    = prm.get("Quasi-interpolation") == "L2 projection" ?
+                         QuasiInterpolation::l2_projection :
+                         QuasiInterpolation::averaged_l2_projection;
+    petrov_galerkin  = prm.get("Method") == "Petrov-Galerkin";
+    update_tolerance = prm.get_double("Corrector update tolerance");
+    const std::string solver = prm.get("Coarse solver");
+    coarse_solver =
+      solver == "distributed direct"    ? CoarseSolver::distributed_direct :
+      solver == "distributed iterative" ? CoarseSolver::distributed_iterative :
+                                          CoarseSolver::replicated_direct;
     matrix_file       = prm.get("Coarse matrix file");
     local_blocks_file = prm.get("Local blocks file");
     prm.leave_subsection();
@@ -100,6 +121,24 @@ namespace neuhom
     return layers == numbers::invalid_unsigned_int ? "infinity" :
                                                      std::to_string(layers);
   }
+
+
+  template <int dim>
+  struct LODProblem<dim>::DistributedSolver
+  {
+    SolverControl                     control{1, 0, false, false};
+    IndexSet                          owned;
+    TrilinosWrappers::SparseMatrix    matrix;
+    TrilinosWrappers::SolverDirect    direct;
+    TrilinosWrappers::PreconditionAMG amg;
+    TrilinosWrappers::MPI::Vector     x, b;
+
+    DistributedSolver()
+      : direct(control,
+               TrilinosWrappers::SolverDirect::AdditionalData(false,
+                                                              "Amesos_Klu"))
+    {}
+  };
 
 
   template <int dim>
@@ -163,7 +202,27 @@ namespace neuhom
     mass.reinit(sparsity);
 
     system_matrix.reinit(sparsity);
+
+    if (parameters.coarse_solver != CoarseSolver::replicated_direct)
+      {
+        // Rows of the coarse unknowns in contiguous blocks per rank.
+        distributed         = std::make_unique<DistributedSolver>();
+        const std::size_t n = free_vertex.size();
+        distributed->owned  = IndexSet(n);
+        distributed->owned.add_range(n * rank / n_ranks,
+                                     n * (rank + 1) / n_ranks);
+        distributed->matrix.reinit(distributed->owned,
+                                   distributed->owned,
+                                   sparsity,
+                                   comm);
+        distributed->x.reinit(distributed->owned, comm);
+        distributed->b.reinit(distributed->owned, comm);
+      }
   }
+
+
+  template <int dim>
+  LODProblem<dim>::~LODProblem() = default;
 
 
   template <int dim>
@@ -270,7 +329,7 @@ namespace neuhom
         if (!first && tolerance > 0 && change_indicator(K) <= tolerance)
           continue;
         owned_correctors[K] =
-          compute_element_correctors(grid, K, layers, samples);
+          compute_element_correctors(grid, K, layers, samples, &analyses);
         if (coefficient.is_time_dependent())
           reference_samples[K] = patch_samples(K);
         ++n_recomputed;
@@ -558,6 +617,13 @@ namespace neuhom
                          const double          stiffness_factor,
                          const double          mass_factor)
   {
+    Vector<double> U(grid.n_coarse_vertices());
+    if (distributed)
+      {
+        distributed_solve(rhs, stiffness_factor, mass_factor, U);
+        return U;
+      }
+
     // Every rank factorizes the (small, replicated) coarse matrix itself:
     // the online phase of time stepping then needs no communication.
     if (factorized_factors != std::make_pair(stiffness_factor, mass_factor))
@@ -580,10 +646,72 @@ namespace neuhom
     else
       cholesky.solve(x.data());
 
-    Vector<double> U(grid.n_coarse_vertices());
     for (unsigned int i = 0; i < free_vertex.size(); ++i)
       U[free_vertex[i]] = x[i];
     return U;
+  }
+
+
+  template <int dim>
+  void
+  LODProblem<dim>::distributed_solve(const Vector<double> &rhs,
+                                     const double          stiffness_factor,
+                                     const double          mass_factor,
+                                     Vector<double>       &U)
+  {
+    DistributedSolver &d = *distributed;
+    if (factorized_factors != std::make_pair(stiffness_factor, mass_factor))
+      {
+        // The owned rows of the summed matrices.
+        d.matrix = 0;
+        // (stiffness and mass share one sparsity pattern).
+        for (const auto i : d.owned)
+          for (auto a = stiffness.begin(i), m = mass.begin(i);
+               a != stiffness.end(i);
+               ++a, ++m)
+            d.matrix.set(i,
+                         a->column(),
+                         stiffness_factor * a->value() +
+                           mass_factor * m->value());
+        d.matrix.compress(VectorOperation::insert);
+        if (parameters.coarse_solver == CoarseSolver::distributed_direct)
+          d.direct.initialize(d.matrix);
+        else
+          {
+            TrilinosWrappers::PreconditionAMG::AdditionalData amg_data;
+            amg_data.elliptic = !parameters.petrov_galerkin;
+            d.amg.initialize(d.matrix, amg_data);
+          }
+        factorized_factors = {stiffness_factor, mass_factor};
+      }
+
+    for (const auto i : d.owned)
+      d.b[i] = rhs[free_vertex[i]];
+    d.b.compress(VectorOperation::insert);
+    if (parameters.coarse_solver == CoarseSolver::distributed_direct)
+      d.direct.solve(d.x, d.b);
+    else if (d.b.l2_norm() == 0)
+      d.x = 0; // AztecOO breaks down on a zero right-hand side
+    else
+      {
+        SolverControl control(10000, 1e-12 * d.b.l2_norm(), false, false);
+        d.x = 0;
+        if (parameters.petrov_galerkin)
+          {
+            TrilinosWrappers::SolverGMRES solver(control);
+            solver.solve(d.matrix, d.x, d.b, d.amg);
+          }
+        else
+          {
+            TrilinosWrappers::SolverCG solver(control);
+            solver.solve(d.matrix, d.x, d.b, d.amg);
+          }
+      }
+
+    // Replicate: every rank contributes its owned entries.
+    for (const auto i : d.owned)
+      U[free_vertex[i]] = d.x[i];
+    Utilities::MPI::sum(U, comm, U);
   }
 
 

@@ -1,3 +1,5 @@
+#include <deal.II/lac/lapack_templates.h>
+
 #include <neuhom/lod/patch_problem.h>
 
 #include <algorithm>
@@ -30,9 +32,27 @@ namespace neuhom
 
 
   template <int dim>
+  const SparseCholesky &
+  PatchAnalyses<dim>::get(const GridIndex<dim>   &size,
+                          const unsigned int      n,
+                          const std::vector<int> &column_start,
+                          const std::vector<int> &row_index)
+  {
+    auto &analysis = analyses[size];
+    if (!analysis)
+      {
+        analysis = std::make_unique<SparseCholesky>();
+        analysis->analyze(n, column_start, row_index);
+      }
+    return *analysis;
+  }
+
+
+  template <int dim>
   PatchProblem<dim>::PatchProblem(const NestedGrid<dim>         &grid,
                                   const CellBox<dim>            &box,
-                                  const CoefficientSamples<dim> &coefficient)
+                                  const CoefficientSamples<dim> &coefficient,
+                                  PatchAnalyses<dim>            *analyses)
     : grid(grid)
     , box(box)
     , n_nodes(grid.n_box_nodes(box))
@@ -72,7 +92,7 @@ namespace neuhom
       if (!grid.box_node_on_boundary(box, i))
         free_index[i] = n_free++;
 
-    assemble(coefficient);
+    assemble(coefficient, analyses);
     build_constraints();
   }
 
@@ -90,7 +110,8 @@ namespace neuhom
 
   template <int dim>
   void
-  PatchProblem<dim>::assemble(const CoefficientSamples<dim> &coefficient)
+  PatchProblem<dim>::assemble(const CoefficientSamples<dim> &coefficient,
+                              PatchAnalyses<dim>            *analyses)
   {
     const unsigned int n_v         = NestedGrid<dim>::vertices_per_cell;
     const unsigned int n_e         = grid.n_fine_cells_per_coarse_cell();
@@ -146,7 +167,15 @@ namespace neuhom
           }
         column_start[j + 1] = row_index.size();
       }
-    cholesky.factorize(n_free, column_start, row_index, column_values);
+    if (analyses != nullptr)
+      cholesky.factorize(
+        n_free,
+        column_start,
+        row_index,
+        column_values,
+        analyses->get(box.size, n_free, column_start, row_index));
+    else
+      cholesky.factorize(n_free, column_start, row_index, column_values);
   }
 
 
@@ -159,9 +188,10 @@ namespace neuhom
     for (unsigned int d = 0; d < dim; ++d)
       vertex_extent[d] = box.size[d] + 1;
 
-    // Row of every closed-box vertex in the full constraint matrix.
-    FullMatrix<double> all_rows(vertices.size(), n_free);
-    const auto        &L = grid.local_interpolation();
+    // Row of every closed-box vertex in the full constraint matrix, stored
+    // as the columns of C^T (n_free x n_vertices, column-major) in W.
+    W.assign(vertices.size() * std::size_t(n_free), 0.);
+    const auto &L = grid.local_interpolation();
     for (unsigned int k = 0; k < box.n_cells(); ++k)
       {
         const auto cell_index = unflatten_index<dim>(k, box.size);
@@ -178,38 +208,101 @@ namespace neuhom
               {
                 const int j = free_index[cell_offsets[k] + node_offsets[i]];
                 if (j >= 0)
-                  all_rows(row, j) += weight * L(v, i);
+                  W[std::size_t(row) * n_free + j] += weight * L(v, i);
               }
           }
       }
 
     // Vertices on Gamma (and, for r = 1, vertices whose row misses every
-    // free node) give zero rows; they are no constraints.
-    std::vector<unsigned int> kept;
-    for (unsigned int row = 0; row < all_rows.m(); ++row)
+    // free node) give zero rows; they are no constraints: drop them.
+    n_c = 0;
+    for (unsigned int row = 0; row < vertices.size(); ++row)
       {
-        double norm = 0;
-        for (unsigned int j = 0; j < n_free; ++j)
-          norm = std::max(norm, std::abs(all_rows(row, j)));
+        const auto begin = W.begin() + std::size_t(row) * n_free;
+        double     norm  = 0;
+        for (auto w = begin; w != begin + n_free; ++w)
+          norm = std::max(norm, std::abs(*w));
         if (norm > 1e-14)
-          kept.push_back(row);
+          {
+            if (row != n_c)
+              std::copy(begin,
+                        begin + n_free,
+                        W.begin() + std::size_t(n_c) * n_free);
+            ++n_c;
+          }
       }
-    constraints.reinit(kept.size(), n_free);
-    Y_transpose.reinit(kept.size(), n_free);
-    // C^T column by column is C row by row: one blocked solve for all.
-    std::vector<double> block(kept.size() * n_free);
-    for (unsigned int c = 0; c < kept.size(); ++c)
-      for (unsigned int j = 0; j < n_free; ++j)
-        constraints(c, j) = block[c * n_free + j] = all_rows(kept[c], j);
-    if (kept.size() > 0)
-      cholesky.solve(block.data(), kept.size());
-    for (unsigned int c = 0; c < kept.size(); ++c)
-      for (unsigned int j = 0; j < n_free; ++j)
-        Y_transpose(c, j) = block[c * n_free + j];
-    S_inverse.reinit(kept.size(), kept.size());
-    constraints.mTmult(S_inverse, Y_transpose);
-    if (kept.size() > 0)
-      S_inverse.gauss_jordan();
+    W.resize(std::size_t(n_c) * n_free);
+
+    // W = L^{-1} P C^T: one blocked forward substitution for all columns;
+    // then S = W^T W.
+    S_inverse.reinit(n_c, n_c);
+    if (n_c == 0)
+      return;
+    cholesky.forward_solve(W.data(), n_c);
+    const types::blas_int n = n_c, k = n_free;
+    const double          one = 1, zero = 0;
+    std::vector<double>   S(std::size_t(n_c) * n_c);
+    syrk("L", "T", &n, &k, &one, W.data(), &k, &zero, S.data(), &n);
+    for (unsigned int i = 0; i < n_c; ++i)
+      for (unsigned int j = 0; j <= i; ++j)
+        S_inverse(i, j) = S_inverse(j, i) = S[std::size_t(j) * n_c + i];
+    S_inverse.gauss_jordan();
+  }
+
+
+  template <int dim>
+  void
+  PatchProblem<dim>::solve_free(double *block, const unsigned int m) const
+  {
+    cholesky.forward_solve(block, m);
+    if (n_c > 0)
+      {
+        // G = W^T z, lambda = S^{-1} G, z -= W lambda (column-major).
+        const types::blas_int n = n_free, c = n_c, columns = m;
+        const double          one = 1, zero = 0, minus_one = -1;
+        std::vector<double>   G(std::size_t(n_c) * m), lambda(G.size());
+        gemm("T",
+             "N",
+             &c,
+             &columns,
+             &n,
+             &one,
+             W.data(),
+             &n,
+             block,
+             &n,
+             &zero,
+             G.data(),
+             &c);
+        // S_inverse is symmetric: its row-major storage is column-major.
+        gemm("N",
+             "N",
+             &c,
+             &columns,
+             &c,
+             &one,
+             &S_inverse(0, 0),
+             &c,
+             G.data(),
+             &c,
+             &zero,
+             lambda.data(),
+             &c);
+        gemm("N",
+             "N",
+             &n,
+             &columns,
+             &c,
+             &minus_one,
+             W.data(),
+             &n,
+             lambda.data(),
+             &c,
+             &one,
+             block,
+             &n);
+      }
+    cholesky.backward_solve(block, m);
   }
 
 
@@ -217,23 +310,30 @@ namespace neuhom
   void
   PatchProblem<dim>::solve(Vector<double> &rhs_and_solution) const
   {
-    Vector<double> q(n_free);
-    for (unsigned int i = 0; i < n_nodes; ++i)
-      if (free_index[i] >= 0)
-        q[free_index[i]] = rhs_and_solution[i];
-    cholesky.solve(q.data());
+    std::vector<Vector<double>> block(1);
+    block[0].swap(rhs_and_solution);
+    solve(block);
+    block[0].swap(rhs_and_solution);
+  }
 
-    const unsigned int n_c = constraints.m();
-    if (n_c > 0)
-      {
-        Vector<double> Cq(n_c), lambda(n_c);
-        constraints.vmult(Cq, q);
-        S_inverse.vmult(lambda, Cq);
-        lambda *= -1.;
-        Y_transpose.Tvmult(q, lambda, true); // q = q0 - Y lambda
-      }
-    for (unsigned int i = 0; i < n_nodes; ++i)
-      rhs_and_solution[i] = free_index[i] >= 0 ? q[free_index[i]] : 0.;
+
+  template <int dim>
+  void
+  PatchProblem<dim>::solve(std::vector<Vector<double>> &rhs_and_solutions) const
+  {
+    const unsigned int  m = rhs_and_solutions.size();
+    std::vector<double> block(std::size_t(n_free) * m);
+    for (unsigned int c = 0; c < m; ++c)
+      for (unsigned int i = 0; i < n_nodes; ++i)
+        if (free_index[i] >= 0)
+          block[std::size_t(c) * n_free + free_index[i]] =
+            rhs_and_solutions[c][i];
+    solve_free(block.data(), m);
+    for (unsigned int c = 0; c < m; ++c)
+      for (unsigned int i = 0; i < n_nodes; ++i)
+        rhs_and_solutions[c][i] =
+          free_index[i] >= 0 ? block[std::size_t(c) * n_free + free_index[i]] :
+                               0.;
   }
 
 
@@ -280,7 +380,8 @@ namespace neuhom
   compute_element_correctors(const NestedGrid<dim>         &grid,
                              const unsigned int             cell,
                              const unsigned int             layers,
-                             const CoefficientSamples<dim> &coefficient)
+                             const CoefficientSamples<dim> &coefficient,
+                             PatchAnalyses<dim>            *analyses)
   {
     const unsigned int n_v = NestedGrid<dim>::vertices_per_cell;
     const unsigned int r   = grid.refinement();
@@ -288,7 +389,7 @@ namespace neuhom
     ElementCorrectors<dim> result;
     result.cell  = cell;
     result.patch = grid.patch(cell, layers);
-    const PatchProblem<dim> problem(grid, result.patch, coefficient);
+    const PatchProblem<dim> problem(grid, result.patch, coefficient, analyses);
     const unsigned int      n_nodes = grid.n_box_nodes(result.patch);
 
     result.block_rows = box_vertices(grid, result.patch);
@@ -300,47 +401,58 @@ namespace neuhom
         vertex_extent[d] = result.patch.size[d] + 1;
       }
 
-    const auto    &P = grid.coarse_shape_values();
-    Vector<double> gamma(n_nodes), rhs(n_nodes), residual(n_nodes);
+    // rhs_v = A_K gamma_v: the element-restricted right-hand sides of the
+    // 2^dim vertices v, solved in one block.
+    const auto                 &P = grid.coarse_shape_values();
+    std::vector<Vector<double>> rhs(n_v, Vector<double>(n_nodes));
+    Vector<double>              gamma(n_nodes);
     for (unsigned int v = 0; v < n_v; ++v)
       {
-        // r = A_K gamma_v: the element-restricted right-hand side.
         gamma = 0;
         for (unsigned int i = 0; i < grid.n_cell_nodes(); ++i)
           gamma[grid.box_node(result.patch, cell, i)] = P(i, v);
-        rhs = 0;
-        problem.add_cell_stiffness(cell, gamma, rhs);
-        Vector<double> q = rhs;
-        problem.solve(q);
+        problem.add_cell_stiffness(cell, gamma, rhs[v]);
+      }
+    result.correctors = rhs;
+    problem.solve(result.correctors);
 
-        // Local block column: Lambda_i^T (A_K gamma_v - A_patch q), with the
-        // coarse hats Lambda_i evaluated at the patch nodes.
-        problem.apply_stiffness(q, residual);
-        residual.sadd(-1., 1., rhs);
-        for (unsigned int node = 0; node < n_nodes; ++node)
+    // Local block columns: Lambda_i^T (A_K gamma_v - A_patch q_v), with the
+    // coarse hats Lambda_i evaluated at the patch nodes: node index j in
+    // direction d lies in coarse interval j / r at relative position
+    // (j % r) / r.
+    std::vector<Vector<double>> residual(n_v);
+    for (unsigned int v = 0; v < n_v; ++v)
+      {
+        problem.apply_stiffness(result.correctors[v], residual[v]);
+        residual[v].sadd(-1., 1., rhs[v]);
+      }
+    GridIndex<dim> index;
+    index.fill(0);
+    for (unsigned int node = 0; node < n_nodes; ++node)
+      {
+        for (unsigned int corner = 0; corner < n_v; ++corner)
           {
-            if (residual[node] == 0)
-              continue;
-            const auto index = unflatten_index<dim>(node, node_extent);
-            for (unsigned int corner = 0; corner < n_v; ++corner)
+            unsigned int vertex = 0, stride = 1;
+            double       weight = 1;
+            for (unsigned int d = 0; d < dim; ++d)
               {
-                GridIndex<dim> vertex;
-                double         weight = 1;
-                for (unsigned int d = 0; d < dim; ++d)
-                  {
-                    const unsigned int base = index[d] / r;
-                    const double       t    = double(index[d] % r) / r;
-                    const unsigned int bit  = (corner >> d) & 1;
-                    vertex[d]               = base + bit;
-                    weight *= bit ? t : 1 - t;
-                  }
-                if (weight == 0)
-                  continue;
-                result.local_block(flatten_index<dim>(vertex, vertex_extent),
-                                   v) += weight * residual[node];
+                const unsigned int base = index[d] / r;
+                const double       t    = double(index[d] % r) / r;
+                const unsigned int bit  = (corner >> d) & 1;
+                vertex += (base + bit) * stride;
+                stride *= vertex_extent[d];
+                weight *= bit ? t : 1 - t;
               }
+            if (weight == 0)
+              continue;
+            for (unsigned int v = 0; v < n_v; ++v)
+              result.local_block(vertex, v) += weight * residual[v][node];
           }
-        result.correctors.push_back(std::move(q));
+        for (unsigned int d = 0; d < dim; ++d)
+          if (++index[d] < node_extent[d])
+            break;
+          else
+            index[d] = 0;
       }
     return result;
   }
@@ -350,16 +462,20 @@ namespace neuhom
   template class PatchProblem<3>;
   template struct ElementCorrectors<2>;
   template struct ElementCorrectors<3>;
+  template class PatchAnalyses<2>;
+  template class PatchAnalyses<3>;
   template ElementCorrectors<2>
   compute_element_correctors(const NestedGrid<2> &,
                              unsigned int,
                              unsigned int,
-                             const CoefficientSamples<2> &);
+                             const CoefficientSamples<2> &,
+                             PatchAnalyses<2> *);
   template ElementCorrectors<3>
   compute_element_correctors(const NestedGrid<3> &,
                              unsigned int,
                              unsigned int,
-                             const CoefficientSamples<3> &);
+                             const CoefficientSamples<3> &,
+                             PatchAnalyses<3> *);
   template std::vector<unsigned int>
   box_vertices(const NestedGrid<2> &, const CellBox<2> &);
   template std::vector<unsigned int>

@@ -16,10 +16,32 @@
 #include <neuhom/lod/sparse_cholesky.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace neuhom
 {
+  /** How the coarse LOD system is solved. */
+  enum class CoarseSolver
+  {
+    /**
+     * Every rank factorizes the replicated coarse matrix (Cholesky for
+     * Galerkin, UMFPACK LU for Petrov-Galerkin): no communication per solve.
+     */
+    replicated_direct,
+    /**
+     * A row-distributed Trilinos matrix (rows of the locally owned coarse
+     * unknowns), factorized by Amesos KLU.
+     */
+    distributed_direct,
+    /**
+     * The same matrix, CG (Galerkin) or GMRES (Petrov-Galerkin) with an
+     * algebraic multigrid (ML) preconditioner, relative tolerance 1e-12.
+     */
+    distributed_iterative
+  };
+
+
   /** Subsection "LOD": the localized orthogonal decomposition. */
   struct LODParameters
   {
@@ -28,10 +50,11 @@ namespace neuhom
     unsigned int       layers = 2;
     QuasiInterpolation interpolation =
       QuasiInterpolation::averaged_l2_projection;
-    bool        petrov_galerkin  = false;
-    double      update_tolerance = 0;
-    std::string matrix_file;
-    std::string local_blocks_file;
+    bool         petrov_galerkin  = false;
+    double       update_tolerance = 0;
+    CoarseSolver coarse_solver    = CoarseSolver::replicated_direct;
+    std::string  matrix_file;
+    std::string  local_blocks_file;
 
     static void
     declare_parameters(ParameterHandler &prm);
@@ -64,13 +87,19 @@ namespace neuhom
    *
    * Each rank assembles the contributions of its own cells; they are summed
    * over ranks into a replicated sparse matrix (the coarse problem has at
-   * most a few thousand unknowns), which every rank factorizes itself
-   * (Cholesky for Galerkin, LU for Petrov-Galerkin) and re-uses for all solves
-   * with the same matrix: the coarse solve needs no communication (a
-   * row-distributed Trilinos matrix with Amesos KLU was slower per time step
-   * for 961 unknowns, 5.3 ms against 3.4 ms with a replicated UMFPACK LU and
-   * 0.06 ms with the Cholesky factorization). The coarse solution does not
-   * depend on the number of ranks up to round-off.
+   * most a few thousand unknowns; stiffness_matrix(), mass_matrix() and
+   * apply() use it). The coarse solve (LODParameters::coarse_solver) either
+   * factorizes this replicated matrix on every rank (Cholesky for Galerkin,
+   * LU for Petrov-Galerkin; the default: no communication per solve) or
+   * copies the rows of the locally owned coarse unknowns into a
+   * row-distributed Trilinos matrix, solved by Amesos KLU or by CG/GMRES
+   * with AMG. The factorization is re-used for all solves with the same
+   * matrix. The coarse solution does not depend on the number of ranks up to
+   * round-off (direct solvers) or the solver tolerance (iterative).
+   *
+   * The corrector loop re-uses one CHOLMOD analysis per patch shape
+   * (PatchAnalyses) and runs with OpenMP parallel regions switched off: the
+   * ranks are the parallelism.
    *
    * Only homogeneous Dirichlet conditions are supported (V_H in H^1_0).
    */
@@ -83,6 +112,8 @@ namespace neuhom
                unsigned int            fine_cells_per_direction,
                unsigned int            quadrature_points_per_direction,
                const Coefficient<dim> &coefficient);
+
+    ~LODProblem();
 
     /**
      * Compute the element correctors of the owned coarse cells at the
@@ -194,6 +225,8 @@ namespace neuhom
     std::vector<unsigned int> free_vertex;
     std::vector<int>          vertex_to_free;
 
+    PatchAnalyses<dim> analyses;
+
     std::map<unsigned int, ElementCorrectors<dim>> owned_correctors;
     std::map<unsigned int, std::vector<double>>    reference_samples;
     // Correctors of every cell K whose patch meets an owned cell, as
@@ -211,6 +244,9 @@ namespace neuhom
     SparseCholesky            cholesky;
     SparseDirectUMFPACK       lu;
     std::pair<double, double> factorized_factors = {-1, -1};
+    // The row-distributed Trilinos matrix and its solver.
+    struct DistributedSolver;
+    std::unique_ptr<DistributedSolver> distributed;
 
     unsigned int
     owner(unsigned int cell) const;
@@ -229,6 +265,11 @@ namespace neuhom
     build_cell_bases();
     void
     sum_over_ranks(SparseMatrix<double> &matrix) const;
+    void
+    distributed_solve(const Vector<double> &rhs,
+                      double                stiffness_factor,
+                      double                mass_factor,
+                      Vector<double>       &U);
   };
 } // namespace neuhom
 

@@ -7,10 +7,45 @@
 #include <neuhom/lod/nested_grid.h>
 #include <neuhom/lod/sparse_cholesky.h>
 
+#include <map>
+#include <memory>
 #include <vector>
 
 namespace neuhom
 {
+  /**
+   * The CHOLMOD analyses (AMD ordering and symbolic factorization) of patch
+   * stiffness matrices, one per patch shape: the free nodes of a box and the
+   * sparsity pattern of its stiffness matrix depend on the box size only, so
+   * all interior patches share one analysis and each patch needs the
+   * numeric factorization only.
+   */
+  template <int dim>
+  class PatchAnalyses
+  {
+  public:
+    /**
+     * The analysis for boxes of @p size, computed from the given pattern
+     * (lower triangle in compressed columns) on first use.
+     */
+    const SparseCholesky &
+    get(const GridIndex<dim>   &size,
+        unsigned int            n,
+        const std::vector<int> &column_start,
+        const std::vector<int> &row_index);
+
+    /** Number of different shapes analyzed so far. */
+    unsigned int
+    size() const
+    {
+      return analyses.size();
+    }
+
+  private:
+    std::map<GridIndex<dim>, std::unique_ptr<SparseCholesky>> analyses;
+  };
+
+
   /**
    * The fine-scale problem on one patch (a box of coarse cells):
    *
@@ -18,12 +53,14 @@ namespace neuhom
    *   boundary,  subject to  I_H v = 0,
    *
    * as the saddle-point system [A C^T; C 0] solved by the Schur complement
-   * on the constraints: A (the fine stiffness on the free nodes) is
-   * factorized once (sparse supernodal Cholesky, CHOLMOD), Y = A^{-1} C^T
-   * (all n_c columns in one blocked solve) and the small dense S = C Y are
-   * formed once, and every right-hand side then costs one
-   * forward/backward substitution plus a solve with S:
-   *   q0 = A^{-1} rhs,  lambda = S^{-1} C q0,  q = q0 - Y lambda.
+   * on the constraints: A = P^T L L^T P (the fine stiffness on the free
+   * nodes) is factorized once (sparse supernodal Cholesky, CHOLMOD),
+   * W = L^{-1} P C^T (all n_c columns in one blocked forward substitution)
+   * and the small dense S = C A^{-1} C^T = W^T W are formed once (BLAS-3),
+   * and a block of right-hand sides b then costs one forward and one
+   * backward substitution plus dense products with W:
+   *   z = L^{-1} P b,  lambda = S^{-1} W^T z,  q = P^T L^{-T} (z - W lambda),
+   * which is q = A^{-1} (b - C^T lambda) with C q = 0.
    *
    * The constraint rows are the coarse vertices of the closed box that are
    * not on Gamma, including those on the patch boundary inside the domain:
@@ -33,9 +70,14 @@ namespace neuhom
   class PatchProblem
   {
   public:
+    /**
+     * Assemble and factorize. With @p analyses, the ordering and symbolic
+     * factorization are shared between all patches of the same shape.
+     */
     PatchProblem(const NestedGrid<dim>         &grid,
                  const CellBox<dim>            &box,
-                 const CoefficientSamples<dim> &coefficient);
+                 const CoefficientSamples<dim> &coefficient,
+                 PatchAnalyses<dim>            *analyses = nullptr);
 
     /**
      * Replace @p rhs_and_solution (on the box nodes; entries at boundary
@@ -44,6 +86,10 @@ namespace neuhom
      */
     void
     solve(Vector<double> &rhs_and_solution) const;
+
+    /** The same for several right-hand sides in one blocked solve. */
+    void
+    solve(std::vector<Vector<double>> &rhs_and_solutions) const;
 
     /** y = A v with the stiffness of all cells of the box, on all nodes. */
     void
@@ -70,7 +116,7 @@ namespace neuhom
     unsigned int
     n_constraints() const
     {
-      return constraints.m();
+      return n_c;
     }
 
   private:
@@ -91,16 +137,22 @@ namespace neuhom
 
     SparseCholesky cholesky; // of A
 
-    FullMatrix<double> constraints; // C: n_c x n_free
-    FullMatrix<double> Y_transpose; // (A^{-1} C^T)^T: n_c x n_free
-    FullMatrix<double> S_inverse;   // (C A^{-1} C^T)^{-1}
+    unsigned int n_c = 0;
+    // W = L^{-1} P C^T, n_free x n_c column-major.
+    std::vector<double> W;
+    FullMatrix<double>  S_inverse; // (C A^{-1} C^T)^{-1}
+
+    /** The blocked solve on the free nodes: n_free x m column-major. */
+    void
+    solve_free(double *block, unsigned int m) const;
 
     /** Global coarse cell of the i-th cell of the box (lexicographic). */
     unsigned int
     box_cell(unsigned int i) const;
 
     void
-    assemble(const CoefficientSamples<dim> &coefficient);
+    assemble(const CoefficientSamples<dim> &coefficient,
+             PatchAnalyses<dim>            *analyses);
     void
     build_constraints();
   };
@@ -135,7 +187,8 @@ namespace neuhom
   compute_element_correctors(const NestedGrid<dim>         &grid,
                              unsigned int                   cell,
                              unsigned int                   layers,
-                             const CoefficientSamples<dim> &coefficient);
+                             const CoefficientSamples<dim> &coefficient,
+                             PatchAnalyses<dim>            *analyses = nullptr);
 
   /**
    * Global coarse vertices of the closed box, lexicographic: the row order

@@ -100,9 +100,11 @@ namespace neuhom
                       "Strong Wolfe line search (else fixed steps lr).");
     prm.declare_entry("Schedule",
                       "constant",
-                      Patterns::Selection("constant|step|exponential"),
+                      Patterns::Selection(
+                        "constant|step|exponential|single step"),
                       "Learning rate lr0 * gamma^(it/k): exponential uses the "
-                      "real quotient it/k, step rounds it down.");
+                      "real quotient it/k, step rounds it down; single step: "
+                      "lr0 for it < k, lr0 * gamma afterwards.");
     prm.declare_entry("Decay rate", "0.9", Patterns::Double(0., 1.), "gamma.");
     prm.declare_entry("Decay steps", "1000", Patterns::Integer(1), "k.");
     prm.declare_entry("Loss weighting",
@@ -207,6 +209,9 @@ namespace neuhom
   {
     if (schedule == "constant")
       return learning_rate;
+    if (schedule == "single step")
+      return iteration < decay_steps ? learning_rate :
+                                       learning_rate * decay_rate;
     const double quotient = static_cast<double>(iteration) / decay_steps;
     return learning_rate *
            std::pow(decay_rate,

@@ -33,7 +33,8 @@ namespace neuhom
     bool         lbfgs_line_search        = true;
     double       lbfgs_gradient_tolerance = 1e-12;
 
-    // lr(it) = lr0 * gamma^(it / k), with it / k rounded down for "step".
+    // lr(it) = lr0 * gamma^(it / k), with it / k rounded down for "step";
+    // "single step": lr0 for it < k, lr0 * gamma afterwards.
     std::string  schedule    = "constant";
     double       decay_rate  = 0.9;
     unsigned int decay_steps = 1000;

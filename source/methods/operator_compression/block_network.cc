@@ -1,0 +1,316 @@
+#include <neuhom/core/input_error.h>
+#include <neuhom/methods/operator_compression/block_network.h>
+#include <neuhom/nn/model_io.h>
+
+namespace neuhom::operator_compression
+{
+  void
+  BlockNetworkParameters::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Network");
+    prm.declare_entry("Hidden widths",
+                      "400, 200, 200, 144",
+                      Patterns::List(Patterns::Integer(1, 16384), 1, 64),
+                      "Widths of the hidden ReLU layers; the linear output "
+                      "layer (the block, 4 (2l+2)^2 values) comes on top. "
+                      "The paper: 1600, 800, 800, 400, 400, 144, 144.");
+    prm.declare_entry("Precision",
+                      "float32",
+                      Patterns::Selection("float32|float64"),
+                      "Scalar type of the parameters and of the training.");
+    prm.declare_entry("Seed",
+                      "1",
+                      Patterns::Integer(0),
+                      "Seed of the initialization and of the minibatch "
+                      "draws; the same seed gives the same network.");
+    prm.leave_subsection();
+  }
+
+
+  void
+  BlockNetworkParameters::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Network");
+    hidden_widths =
+      Patterns::Tools::Convert<std::vector<unsigned int>>::to_value(
+        prm.get("Hidden widths"));
+    dtype =
+      prm.get("Precision") == "float32" ? torch::kFloat32 : torch::kFloat64;
+    seed = prm.get_integer("Seed");
+    prm.leave_subsection();
+  }
+
+
+  BlockNetwork::BlockNetwork(const unsigned int            n_inputs,
+                             const unsigned int            n_outputs,
+                             const BlockNetworkParameters &parameters)
+    : Network(n_inputs, n_outputs, parameters.dtype)
+  {
+    torch::manual_seed(parameters.seed);
+    std::vector<unsigned int> widths = {n_inputs};
+    widths.insert(widths.end(),
+                  parameters.hidden_widths.begin(),
+                  parameters.hidden_widths.end());
+    widths.push_back(n_outputs);
+    for (unsigned int i = 0; i + 1 < widths.size(); ++i)
+      {
+        layers.push_back(register_module(
+          "layer_" + std::to_string(i),
+          torch::nn::Linear(
+            torch::nn::LinearOptions(widths[i], widths[i + 1]))));
+        torch::NoGradGuard no_grad;
+        torch::nn::init::xavier_uniform_(layers.back()->weight);
+        torch::nn::init::zeros_(layers.back()->bias);
+      }
+    to(parameters.dtype);
+  }
+
+
+  torch::Tensor
+  BlockNetwork::raw_forward(const torch::Tensor &x)
+  {
+    torch::Tensor z = x;
+    for (unsigned int i = 0; i < layers.size(); ++i)
+      {
+        z = layers[i]->forward(z);
+        if (i + 1 < layers.size())
+          z = torch::relu(z);
+      }
+    return z;
+  }
+
+
+  void
+  BlockTrainingParameters::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Block training");
+    prm.declare_entry("Batch size",
+                      "100",
+                      Patterns::Integer(1),
+                      "(Patch, block) pairs per minibatch, over all ranks. "
+                      "One epoch is (training pairs / batch size) "
+                      "iterations.");
+    prm.declare_entry("Symmetry augmentation",
+                      "false",
+                      Patterns::Bool(),
+                      "Transform each pair of a minibatch by a random "
+                      "rotation/reflection of the square (patch image, and "
+                      "the same permutation of the block's rows and "
+                      "columns).");
+    prm.declare_entry("Load network",
+                      "",
+                      Patterns::Anything(),
+                      "If not empty: load this trained network (saved as "
+                      "network.pt by an earlier run with the same Network "
+                      "subsection) instead of training.");
+    prm.leave_subsection();
+  }
+
+
+  void
+  BlockTrainingParameters::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Block training");
+    batch_size            = prm.get_integer("Batch size");
+    symmetry_augmentation = prm.get_bool("Symmetry augmentation");
+    load_network          = prm.get("Load network");
+    prm.leave_subsection();
+  }
+
+
+  BlockData::BlockData(const DatasetFile   &file,
+                       const Split          split,
+                       const BlockGeometry &geometry,
+                       const MPI_Comm       comm)
+    : geometry(geometry)
+    , comm(comm)
+  {
+    const DatasetHeader &header = file.header();
+    const auto [first_sample, n_samples] =
+      split_range(header.samples_per_class, split);
+    const std::int64_t n_records = std::int64_t(header.n_classes) * n_samples;
+    n_global                     = n_records * header.n_cells;
+    const unsigned int rank      = Utilities::MPI::this_mpi_process(comm);
+    const unsigned int n_ranks   = Utilities::MPI::n_mpi_processes(comm);
+    first                        = n_records * rank / n_ranks;
+    const std::int64_t end       = n_records * (rank + 1) / n_ranks;
+    for (std::int64_t k = first; k < end; ++k)
+      {
+        Record record = file.read(
+          file.record_index(k / n_samples, first_sample + k % n_samples));
+        fields.push_back(std::move(record.field));
+        blocks.push_back(std::move(record.blocks));
+      }
+  }
+
+
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
+  BlockData::local_batch(const torch::Tensor &indices,
+                         const torch::Dtype   dtype) const
+  {
+    const auto                index   = indices.accessor<std::int64_t, 1>();
+    const unsigned int        n_cells = geometry.n_cells();
+    std::vector<std::int64_t> positions;
+    for (std::int64_t i = 0; i < index.size(0); ++i)
+      {
+        const std::int64_t record = index[i] / n_cells - first;
+        if (record >= 0 && record < std::int64_t(fields.size()))
+          positions.push_back(i);
+      }
+    const std::int64_t  n = positions.size();
+    std::vector<double> x(n * geometry.n_inputs()), y(n * geometry.n_outputs());
+    for (std::int64_t j = 0; j < n; ++j)
+      {
+        const std::int64_t g      = index[positions[j]];
+        const std::int64_t record = g / n_cells - first;
+        const unsigned int cell   = g % n_cells;
+        geometry.extract_patch(fields[record].data(),
+                               cell,
+                               x.data() + j * geometry.n_inputs());
+        std::copy_n(blocks[record].data() + cell * geometry.n_outputs(),
+                    geometry.n_outputs(),
+                    y.data() + j * geometry.n_outputs());
+      }
+    // Copies: x and y die here.
+    const auto options = torch::TensorOptions().dtype(torch::kFloat64);
+    return {torch::from_blob(x.data(),
+                             {n, std::int64_t(geometry.n_inputs())},
+                             options)
+              .to(dtype, false, true),
+            torch::from_blob(y.data(),
+                             {n, std::int64_t(geometry.n_outputs())},
+                             options)
+              .to(dtype, false, true),
+            torch::tensor(positions, torch::kInt64)};
+  }
+
+
+  double
+  BlockData::loss(Network &network) const
+  {
+    torch::NoGradGuard no_grad;
+    double             sum = 0;
+    // All local pairs, a few records at a time.
+    const std::int64_t n_local = fields.size() * geometry.n_cells();
+    const std::int64_t chunk   = 8 * geometry.n_cells();
+    for (std::int64_t start = 0; start < n_local; start += chunk)
+      {
+        const auto indices = torch::arange(start,
+                                           std::min(start + chunk, n_local),
+                                           torch::kInt64) +
+                             first * geometry.n_cells();
+        const auto [x, y, positions] = local_batch(indices, network.dtype());
+        sum += relative_block_loss_sum(network.forward(x), y).item<double>();
+      }
+    return Utilities::MPI::sum(sum, comm) / n_global;
+  }
+
+
+  torch::Tensor
+  relative_block_loss_sum(const torch::Tensor &prediction,
+                          const torch::Tensor &labels)
+  {
+    return 0.5 *
+           ((prediction - labels).pow(2).sum(1) / labels.pow(2).sum(1)).sum();
+  }
+
+
+  void
+  transform_pairs(torch::Tensor       &inputs,
+                  torch::Tensor       &labels,
+                  const torch::Tensor &elements,
+                  const BlockGeometry &geometry)
+  {
+    const std::int64_t P = geometry.patch_cells(),
+                       V = geometry.patch_vertices();
+    auto x               = inputs.view({-1, P, P}).clone(); // [y][x]
+    auto y = labels.view({-1, 2, 2, V, V}).clone();         // [v_y][v_x][y][x]
+    for (std::int64_t g = 1; g < 8; ++g)
+      {
+        const auto selected = (elements == g).nonzero().view(-1);
+        if (selected.numel() == 0)
+          continue;
+        auto a = x.index_select(0, selected);
+        auto b = y.index_select(0, selected);
+        if (g & 1)
+          {
+            a = a.flip({2});
+            b = b.flip({2, 4});
+          }
+        if (g & 2)
+          {
+            a = a.flip({1});
+            b = b.flip({1, 3});
+          }
+        if (g & 4)
+          {
+            a = a.transpose(1, 2);
+            b = b.permute({0, 2, 1, 4, 3});
+          }
+        x.index_copy_(0, selected, a.contiguous());
+        y.index_copy_(0, selected, b.contiguous());
+      }
+    inputs = x.view({-1, P * P});
+    labels = y.view({-1, 4 * V * V});
+  }
+
+
+  TrainingResult
+  train_block_network(Network                       &network,
+                      const TrainingParameters      &training,
+                      const BlockTrainingParameters &minibatches,
+                      const BlockGeometry           &geometry,
+                      const BlockData               &data,
+                      const BlockData               *validation,
+                      const MPI_Comm                 comm,
+                      const ConditionalOStream      &out)
+  {
+    Trainer trainer(training, network, {"J"}, comm);
+    if (validation != nullptr)
+      trainer.set_validation([&]() {
+        return validation->loss(network);
+      });
+    const std::int64_t batch = minibatches.batch_size;
+    return trainer.train(
+      [&]() -> std::vector<torch::Tensor> {
+        // The same draws on every rank (same generator state).
+        const auto indices =
+          torch::randint(data.n_pairs(), {batch}, torch::kInt64);
+        auto [x, y, positions] = data.local_batch(indices, network.dtype());
+        if (minibatches.symmetry_augmentation)
+          {
+            const auto elements = torch::randint(8, {batch}, torch::kInt64);
+            transform_pairs(x,
+                            y,
+                            elements.index_select(0, positions),
+                            geometry);
+          }
+        return {relative_block_loss_sum(network.forward(x), y) / double(batch)};
+      },
+      out);
+  }
+
+
+  std::vector<double>
+  predict_blocks(Network                   &network,
+                 const BlockGeometry       &geometry,
+                 const std::vector<double> &field,
+                 const unsigned int         first,
+                 const unsigned int         count)
+  {
+    torch::NoGradGuard  no_grad;
+    std::vector<double> x(std::size_t(count) * geometry.n_inputs());
+    for (unsigned int c = 0; c < count; ++c)
+      geometry.extract_patch(field.data(),
+                             first + c,
+                             x.data() + std::size_t(c) * geometry.n_inputs());
+    const auto input =
+      torch::from_blob(x.data(),
+                       {std::int64_t(count), std::int64_t(geometry.n_inputs())},
+                       torch::TensorOptions().dtype(torch::kFloat64))
+        .to(network.dtype());
+    const auto output = network.forward(input).to(torch::kFloat64).contiguous();
+    return std::vector<double>(output.data_ptr<double>(),
+                               output.data_ptr<double>() + output.numel());
+  }
+} // namespace neuhom::operator_compression

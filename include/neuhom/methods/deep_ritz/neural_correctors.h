@@ -1,0 +1,209 @@
+#ifndef neuhom_methods_deep_ritz_neural_correctors_h
+#define neuhom_methods_deep_ritz_neural_correctors_h
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+
+#include <neuhom/lod/nested_grid.h>
+#include <neuhom/methods/deep_ritz/cell_field.h>
+#include <neuhom/methods/deep_ritz/lod_space.h>
+#include <neuhom/nn/network.h>
+#include <neuhom/nn/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace neuhom
+{
+  namespace deep_ritz
+  {
+    /** Subsection "Neural correctors". */
+    struct NeuralCorrectorParameters
+    {
+      /** "per configuration" (interior / edge / corner) or "one network". */
+      std::string sharing = "per configuration";
+      /** Local basis index as an input (one-hot) or one output per index. */
+      bool basis_index_input = true;
+      /** Initial self-adaptive weights mu ~ U(0, this). */
+      double initial_weight = 1.;
+      /**
+       * false ("penalty", the paper): I_H a = 0 only through the penalty;
+       * true ("projection"): the network output is projected onto ker C,
+       * a <- a - C^T (C C^T)^{-1} C a, so the constraint holds exactly.
+       * C depends on the patch geometry only, so the projection costs no
+       * factorization online.
+       */
+      bool projection = false;
+
+      static void
+      declare_parameters(ParameterHandler &prm);
+      void
+      parse_parameters(ParameterHandler &prm);
+    };
+
+
+    /**
+     * One network of NeuralCorrectors: an MLP whose first layer is split,
+     * W_x x + W_p p + b, so that the coefficient parameters p (shared by all
+     * nodes of a patch) go through it once per patch, not once per node.
+     * The result equals an MLP on the concatenated input [x, p].
+     */
+    class CorrectorNetworkImpl : public torch::nn::Module
+    {
+    public:
+      CorrectorNetworkImpl(unsigned int             n_node_inputs,
+                           unsigned int             n_parameters,
+                           unsigned int             n_outputs,
+                           const NetworkParameters &parameters);
+
+      /** x: (patches, rows, n_node_inputs), p: (patches, n_parameters);
+       * returns (patches, rows * n_outputs). */
+      torch::Tensor
+      forward(const torch::Tensor &x, const torch::Tensor &p);
+
+    private:
+      Activation               activation;
+      unsigned int             width;
+      torch::nn::Linear        input_x = nullptr, input_p = nullptr;
+      std::shared_ptr<Network> trunk;
+    };
+    TORCH_MODULE(CorrectorNetwork);
+
+
+    /**
+     * Neural element correctors C_K^l Lambda_v (Elasmi-Krumbiegel-Maier):
+     * networks that map (fine-node position in patch-reference coordinates,
+     * coefficient parameters p, local basis index v) to the corrector's
+     * value at the node, trained without labels by minimizing the discrete
+     * Ritz energy of the patch problem,
+     *
+     *   1/2 a^T S_h(p) a - r_T(p)^T a  +  |mu . C a|^2,
+     *
+     * over a set of coefficient samples, with self-adaptive weights mu
+     * (gradient ascent) on the constraint I_H a = 0. The networks are
+     * evaluated only at the free (interior) nodes of the patch box: the
+     * zero patch-boundary values hold exactly.
+     *
+     * Parameters p of a patch: the coefficient on the fine cells of the
+     * (2l+1)^2 coarse cells around K divided by its maximum on the patch
+     * (correctors do not change when a is scaled), zero outside the domain,
+     * and four flags saying which faces of the box lie on Gamma.
+     *
+     * Sharing: with "per configuration" one network serves all cells whose
+     * patch has the same clipping (interior, each edge, each corner: 9
+     * networks in 2D), with "one network" all cells share one. All
+     * networks live in one torch module and are trained together (Adam is
+     * per parameter, so this equals separate trainings with the same
+     * schedule).
+     */
+    class NeuralCorrectors
+    {
+    public:
+      NeuralCorrectors(const NestedGrid<2>             &grid,
+                       unsigned int                     layers,
+                       const NeuralCorrectorParameters &parameters,
+                       const NetworkParameters         &network_parameters);
+
+      torch::nn::Module &
+      module()
+      {
+        return *networks;
+      }
+
+      unsigned int
+      n_configurations() const
+      {
+        return groups.size();
+      }
+
+      /**
+       * Set up the training data of this rank: its share (round robin over
+       * the ranks of @p comm) of all (field, coarse cell) pairs, with the
+       * patch matrices and, for validation, the classical correctors.
+       */
+      void
+      set_training_data(const std::vector<CellField> &fields, MPI_Comm comm);
+
+      /**
+       * This rank's share of the energy and constraint terms. The energy
+       * term is the Ritz energy minus its Lemma 3.6 lower bound
+       * -1/2 gamma_v^T A_K gamma_v (a constant), so it is >= 0; both are
+       * divided by the total number of (pair, basis function).
+       */
+      std::vector<torch::Tensor>
+      loss_terms();
+
+      /** The self-adaptive weights mu (ascent parameters, rank-local). */
+      std::vector<torch::Tensor>
+      ascent_parameters() const;
+
+      /**
+       * Relative patch-energy error of the networks' element correctors
+       * against the classical ones over all training pairs (all ranks).
+       */
+      double
+      validation_error() const;
+
+      /**
+       * The Ritz energy and its Lemma 3.6 lower bound summed over the
+       * training pairs and basis functions (all ranks), and the minimum
+       * energy of the classical correctors.
+       */
+      std::array<double, 3>
+      energy_diagnostics() const;
+
+      /** Online: all element correctors for @p field, one batched forward
+       * pass per configuration. */
+      CellCorrectors
+      evaluate(const CellField &field) const;
+
+    private:
+      struct Group
+      {
+        std::string               key;
+        std::vector<unsigned int> cells;
+        unsigned int              n_free = 0, n_constraints = 0;
+        CorrectorNetwork          network = nullptr;
+        // training data of this rank
+        unsigned int  n_pairs = 0;
+        torch::Tensor x, p, mask, stiffness, rhs, constraints, mu, reference;
+        torch::Tensor constraints_t, gram_inverse;
+        double        bound = 0, reference_energy = 0;
+      };
+
+      const NestedGrid<2>               &grid;
+      const unsigned int                 layers;
+      const NeuralCorrectorParameters    parameters;
+      const torch::Dtype                 dtype;
+      std::shared_ptr<torch::nn::Module> networks;
+      std::vector<Group>                 groups;
+      std::vector<unsigned int>          cell_group;
+      // Per coarse cell: C and (C C^T)^{-1} of its patch (for projection).
+      std::vector<FullMatrix<double>> cell_constraints, cell_gram_inverse;
+      MPI_Comm                        comm     = MPI_COMM_SELF;
+      double                          n_global = 1;
+
+      unsigned int
+      n_node_inputs() const;
+      unsigned int
+      n_rows(const Group &group) const;
+      std::string
+      configuration(unsigned int cell) const;
+      /**
+       * Node inputs of the free nodes of the patch of @p cell (padded):
+       * position, the coefficient on the four fine cells around the node
+       * (divided by its patch maximum), the one-hot basis index.
+       */
+      torch::Tensor
+      node_inputs(const CellField &field,
+                  unsigned int     cell,
+                  unsigned int     n_free) const;
+      std::vector<double>
+      patch_parameters(const CellField &field, unsigned int cell) const;
+      torch::Tensor
+      correctors(Group &group) const;
+    };
+  } // namespace deep_ritz
+} // namespace neuhom
+
+#endif

@@ -1,0 +1,245 @@
+// Deep Ritz LOD correctors on a tiny case (H = 1/3, h = 1/9, l = 1):
+// - the patch matrices reproduce the classical corrector (C q* = 0, energy
+//   E* = -1/2 r^T q*, every constrained perturbation has a larger energy);
+// - the Ritz energy of any vector is >= -1/2 gamma^T A_T gamma (Lemma 3.6);
+// - 300 Adam iterations of the networks (output projected onto ker C)
+//   approach the classical energy from above (E >= E*, E / E* > 0.6), with a
+//   patch error below 0.6 and basis errors below 0.35 (training
+//   coefficient) and 0.6 (unseen coefficient);
+// - checkpoint / resume continues to the same networks;
+// - bad parameter sample files are rejected with a clear message.
+
+#include <neuhom/core/input_error.h>
+#include <neuhom/lod/patch_matrices.h>
+#include <neuhom/lod/patch_problem.h>
+#include <neuhom/methods/deep_ritz/cell_field.h>
+#include <neuhom/methods/deep_ritz/lod_space.h>
+#include <neuhom/methods/deep_ritz/neural_correctors.h>
+#include <neuhom/nn/trainer.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include "../../tests.h"
+
+using namespace dealii;
+using namespace neuhom;
+using namespace neuhom::deep_ritz;
+
+
+void
+check_patch_energies(const NestedGrid<2> &grid, const CellField &field)
+{
+  const CoefficientSamples<2>      samples = sample_field(grid, field);
+  std::mt19937                     generator(3);
+  std::normal_distribution<double> normal(0., 1.);
+  double max_constraint = 0, max_energy_gap = 0, min_perturbation_gain = 1e300,
+         min_bound_margin = 1e300;
+  for (unsigned int K = 0; K < grid.n_coarse_cells(); ++K)
+    {
+      const PatchMatrices<2> m = make_patch_matrices(grid, K, 1, samples);
+      const auto classical = compute_element_correctors(grid, K, 1, samples);
+      // C C^T for the projection onto ker C.
+      FullMatrix<double> CCt(m.constraints.m(), m.constraints.m());
+      m.constraints.mTmult(CCt, m.constraints);
+      CCt.gauss_jordan();
+      for (unsigned int v = 0; v < 4; ++v)
+        {
+          Vector<double> q(m.n_free());
+          for (unsigned int i = 0; i < m.n_free(); ++i)
+            q[i] = classical.correctors[v][m.free_nodes[i]];
+          Vector<double> Cq(m.constraints.m());
+          m.constraints.vmult(Cq, q);
+          max_constraint      = std::max(max_constraint, Cq.linfty_norm());
+          const double E_star = m.energy(q, v);
+          double       rq     = 0;
+          for (unsigned int i = 0; i < m.n_free(); ++i)
+            rq += m.rhs(i, v) * q[i];
+          max_energy_gap =
+            std::max(max_energy_gap, std::abs(E_star + 0.5 * rq));
+          const double bound = -0.5 * m.element_energy[v];
+          for (unsigned int trial = 0; trial < 20; ++trial)
+            {
+              Vector<double> w(m.n_free());
+              for (double &x : w)
+                x = normal(generator) * (trial % 2 ? 1e-3 : 1.);
+              // Lemma 3.6 for an arbitrary vector.
+              min_bound_margin =
+                std::min(min_bound_margin, m.energy(w, v) - bound);
+              // w - C^T (C C^T)^{-1} C w lies in ker C.
+              Vector<double> Cw(m.constraints.m()), y(m.constraints.m()),
+                correction(m.n_free());
+              m.constraints.vmult(Cw, w);
+              CCt.vmult(y, Cw);
+              m.constraints.Tvmult(correction, y);
+              w -= correction;
+              Vector<double> perturbed = q;
+              perturbed += w;
+              min_perturbation_gain = std::min(min_perturbation_gain,
+                                               m.energy(perturbed, v) - E_star);
+            }
+          min_bound_margin = std::min(min_bound_margin, E_star - bound);
+        }
+    }
+  deallog << "max |C q*| " << (max_constraint < 1e-12 ? "< 1e-12" : "FAILED")
+          << std::endl;
+  deallog << "max |E* + r^T q* / 2| "
+          << (max_energy_gap < 1e-12 ? "< 1e-12" : "FAILED") << std::endl;
+  deallog << "E(q* + w) - E* >= 0 for w in ker C: "
+          << (min_perturbation_gain > -1e-13 ? "yes" : "FAILED") << std::endl;
+  deallog << "E(w) + gamma^T A_T gamma / 2 >= 0 (Lemma 3.6): "
+          << (min_bound_margin >= 0 ? "yes" : "FAILED") << std::endl;
+}
+
+
+TrainingParameters
+training_from(const std::string &settings)
+{
+  ParameterHandler prm;
+  TrainingParameters::declare_parameters(prm);
+  prm.parse_input_from_string("subsection Training\n" + settings + "end\n");
+  TrainingParameters parameters;
+  parameters.parse_parameters(prm);
+  return parameters;
+}
+
+
+NetworkParameters
+small_network()
+{
+  NetworkParameters parameters;
+  parameters.hidden_layers = 2;
+  parameters.width         = 16;
+  return parameters;
+}
+
+
+// Trains the networks; returns the patch validation error.
+double
+train(NeuralCorrectors             &networks,
+      const std::vector<CellField> &fields,
+      const std::string            &settings,
+      bool                          report)
+{
+  networks.set_training_data(fields, MPI_COMM_WORLD);
+  Trainer trainer(training_from(settings),
+                  networks.module(),
+                  {"energy", "constraint"},
+                  MPI_COMM_WORLD);
+  trainer.add_ascent_parameters(networks.ascent_parameters());
+  const auto before = networks.energy_diagnostics();
+  trainer.train([&]() {
+    return networks.loss_terms();
+  });
+  const auto after = networks.energy_diagnostics();
+  if (report)
+    {
+      deallog << "energy above the Lemma 3.6 bound: "
+              << (after[0] > after[1] ? "yes" : "FAILED") << std::endl;
+      // With the projection onto ker C the energy can only approach the
+      // classical minimum E* from above.
+      deallog << "E - E* before "
+              << (before[0] - before[2] > 0 ? "> 0" : "FAILED")
+              << ", after >= 0: " << (after[0] >= after[2] ? "yes" : "FAILED")
+              << ", E / E* > 0.6: "
+              << (after[0] / after[2] > 0.6 ? "yes" : "FAILED") << std::endl;
+    }
+  return networks.validation_error();
+}
+
+
+int
+main(int argc, char **argv)
+{
+  Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  MPILogInit                       log;
+  const NestedGrid<2> grid(3, 3, 2, QuasiInterpolation::averaged_l2_projection);
+  const auto          fields = random_cell_fields(9, 3, 0.1, 1., 7);
+
+  check_patch_energies(grid, fields[0]);
+
+  // Tiny training.
+  NeuralCorrectorParameters parameters;
+  parameters.initial_weight = 1;
+  parameters.projection     = true;
+  {
+    NeuralCorrectors networks(grid, 1, parameters, small_network());
+    deallog << "configurations " << networks.n_configurations() << std::endl;
+    const double error =
+      train(networks,
+            fields,
+            "set Iterations = 300\nset Learning rate = 0.01\n"
+            "set Weight learning rate = 0.05\n",
+            true);
+    deallog << "patch energy error after 300 iterations < 0.6: "
+            << (error < 0.6 ? "yes" : "FAILED") << std::endl;
+    // The assembled basis on a training and an unseen coefficient.
+    const auto test = random_cell_fields(9, 1, 0.1, 1., 8)[0];
+    for (const CellField *field : {&fields[0], &test})
+      {
+        const CellField  ones(9, std::vector<double>(81, 1.));
+        const FineSystem fine(grid, *field, ones);
+        const auto       learned =
+          corrected_basis(grid, 1, networks.evaluate(*field), fine);
+        const auto classical =
+          corrected_basis(grid, 1, classical_correctors(grid, 1, *field), fine);
+        const double e     = basis_rel_energy_error(learned, classical, fine);
+        const double bound = field == &test ? 0.6 : 0.35;
+        deallog << (field == &test ? "test" : "train") << " basis error < "
+                << bound << ": " << (e < bound ? "yes" : "FAILED") << std::endl;
+      }
+  }
+
+  // Checkpoint / resume: 40 iterations at once against 20 + 20.
+  {
+    const std::string file = "ritz_checkpoint.pt";
+    NeuralCorrectors  straight(grid, 1, parameters, small_network());
+    const double      e1 = train(straight,
+                            fields,
+                            "set Iterations = 40\nset Learning rate = 0.01\n",
+                            false);
+    NeuralCorrectors  first(grid, 1, parameters, small_network());
+    train(first,
+          fields,
+          "set Iterations = 20\nset Learning rate = 0.01\n"
+          "set Checkpoint interval = 20\nset Checkpoint file = " +
+            file + "\n",
+          false);
+    NeuralCorrectors resumed(grid, 1, parameters, small_network());
+    const double     e2 = train(resumed,
+                            fields,
+                            "set Iterations = 40\nset Learning rate = 0.01\n"
+                                "set Checkpoint interval = 20\nset Resume = true\n"
+                                "set Checkpoint file = " +
+                              file + "\n",
+                            false);
+    deallog << "resumed run equals the uninterrupted one: "
+            << (std::abs(e1 - e2) <= 1e-12 * e1 ? "yes" : "FAILED")
+            << std::endl;
+    std::remove(file.c_str());
+  }
+
+  // Bad parameter sample files.
+  const auto try_file = [](const std::string &name, const std::string &text) {
+    if (!text.empty())
+      std::ofstream(name) << text;
+    try
+      {
+        read_cell_fields(name, 2, "Samples/Sample file");
+        deallog << name << ": accepted" << std::endl;
+      }
+    catch (const InputError &e)
+      {
+        deallog << e.what() << std::endl;
+      }
+    std::remove(name.c_str());
+  };
+  try_file("good.txt", "# four cells\n0.1 0.2 0.3 0.4\n\n1 1 1 1\n");
+  try_file("missing.txt", "");
+  try_file("short.txt", "0.1 0.2 0.3\n");
+  try_file("negative.txt", "0.1 0.2 -0.3 0.4\n");
+  try_file("text.txt", "0.1 0.2 abc 0.4\n");
+  try_file("nan.txt", "0.1 nan 0.3 0.4\n");
+  try_file("empty.txt", "# nothing\n");
+}

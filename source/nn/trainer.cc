@@ -306,6 +306,22 @@ namespace neuhom
 
 
   void
+  Trainer::add_checkpoint_state(const std::vector<torch::Tensor> &tensors)
+  {
+    checkpoint_state.insert(checkpoint_state.end(),
+                            tensors.begin(),
+                            tensors.end());
+  }
+
+
+  unsigned int
+  Trainer::iteration() const
+  {
+    return current_iteration;
+  }
+
+
+  void
   Trainer::allreduce(const std::vector<torch::Tensor> &tensors) const
   {
     if (Utilities::MPI::n_mpi_processes(comm) == 1 || tensors.empty())
@@ -455,6 +471,14 @@ namespace neuhom
       archive.write("rng_state", generator.get_state());
     }
     archive.write("history", c10::IValue(history));
+    if (!checkpoint_state.empty())
+      {
+        torch::serialize::OutputArchive state_archive;
+        for (unsigned int i = 0; i < checkpoint_state.size(); ++i)
+          state_archive.write("tensor_" + std::to_string(i),
+                              checkpoint_state[i].detach());
+        archive.write("caller_state", state_archive);
+      }
 
     save_archive_atomically(archive, parameters.checkpoint_file);
     write_history();
@@ -509,6 +533,21 @@ namespace neuhom
         c10::IValue stored_history;
         archive.read("history", stored_history);
         history = stored_history.toStringRef();
+        if (!checkpoint_state.empty())
+          {
+            torch::serialize::InputArchive state_archive;
+            archive.read("caller_state", state_archive);
+            torch::NoGradGuard no_grad;
+            for (unsigned int i = 0; i < checkpoint_state.size(); ++i)
+              {
+                torch::Tensor stored;
+                state_archive.read("tensor_" + std::to_string(i), stored);
+                require(stored.sizes() == checkpoint_state[i].sizes(),
+                        "Training/Checkpoint file",
+                        "'" + file + "' was written for a different problem");
+                checkpoint_state[i].copy_(stored);
+              }
+          }
         return iteration.item<std::int64_t>();
       }
     catch (const c10::Error &error)
@@ -598,7 +637,8 @@ namespace neuhom
     unsigned int it    = start;
     for (; it < parameters.iterations; ++it)
       {
-        const double lr = parameters.learning_rate_at(it);
+        current_iteration = it;
+        const double lr   = parameters.learning_rate_at(it);
         for (auto &group : optimizer->param_groups())
           group.options().set_lr(lr);
         if (parameters.loss_weighting == "gradient norm" &&

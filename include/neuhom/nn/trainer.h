@@ -136,6 +136,22 @@ namespace neuhom
     std::vector<double>
     loss_weights() const;
 
+    /**
+     * Tensors of the caller's own training state (e.g. a lagged coarse
+     * state, the best iterate so far) that checkpoints store and resume
+     * restores in place, so that a resumed run continues like an
+     * uninterrupted one. Call before train().
+     */
+    void
+    add_checkpoint_state(const std::vector<torch::Tensor> &tensors);
+
+    /**
+     * The (0-based) iteration train() is in: a loss function can ask which
+     * iterate it evaluates.
+     */
+    unsigned int
+    iteration() const;
+
   private:
     // Evaluates the terms, sums them over the ranks, back-propagates the
     // weighted total and sums the gradients over the ranks.
@@ -165,6 +181,8 @@ namespace neuhom
     const MPI_Comm                           comm;
     std::vector<torch::Tensor>               model_parameters;
     std::vector<torch::Tensor>               ascent_parameters;
+    std::vector<torch::Tensor>               checkpoint_state;
+    unsigned int                             current_iteration = 0;
     torch::Tensor                            weights;
     std::unique_ptr<torch::optim::Optimizer> optimizer;
     std::unique_ptr<torch::optim::Adam>      ascent_optimizer;

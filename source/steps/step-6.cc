@@ -600,12 +600,6 @@ namespace Step6
               "): both are compared with u_eps at the same points");
     StudyParameters study;
     study.parse_parameters(prm);
-    require(!study.transfer ||
-              vanilla.training.initial_weights.size() ==
-                homogenized.training.initial_weights.size() ||
-              vanilla.training.initial_weights.empty(),
-            "Vanilla PINN/Training/Initial weights",
-            "one weight per loss term");
     if (settings.validate_only)
       return;
 

@@ -133,6 +133,67 @@ namespace neuhom
                 "give one weight per loss term (" + std::to_string(n_terms) +
                   ") or none");
       }
+
+      // Train with the optimizer of "Training" (Adam in the paper), then,
+      // with @p lbfgs_iterations > 0, refine by L-BFGS (strong Wolfe line
+      // search, lr 1). Every validation interval of either stage the test
+      // errors are recorded, numbered by iteration (an L-BFGS outer
+      // iteration counts as its inner iterations).
+      TrainingResult
+      train_in_stages(const TrainingParameters       &training,
+                      const unsigned int              lbfgs_iterations,
+                      torch::nn::Module              &module,
+                      const std::vector<std::string> &names,
+                      const MPI_Comm                  comm,
+                      const Trainer::LossFunction    &loss,
+                      const std::function<std::vector<double>()> &test,
+                      ErrorHistory                               &errors,
+                      const ConditionalOStream                   &out)
+      {
+        errors              = ErrorHistory();
+        unsigned int   done = 0;
+        TrainingResult result;
+        auto           stage = [&](const TrainingParameters &parameters,
+                         const unsigned int        scale) {
+          Trainer           trainer(parameters, module, names, comm);
+          const std::size_t first = errors.iterations.size();
+          trainer.set_validation([&]() {
+            const auto e = test();
+            errors.iterations.push_back(0);
+            errors.errors.push_back(e);
+            return e[0];
+          });
+          result              = trainer.train(loss, out);
+          const std::size_t n = errors.iterations.size();
+          for (std::size_t i = first; i < n; ++i)
+            errors.iterations[i] =
+              done + scale * (result.iterations -
+                              (n - 1 - i) * parameters.validation_interval);
+          done += scale * result.iterations;
+        };
+        stage(training, 1);
+        if (lbfgs_iterations > 0)
+          {
+            TrainingParameters lbfgs  = training;
+            lbfgs.optimizer           = "lbfgs";
+            lbfgs.iterations          = lbfgs_iterations;
+            lbfgs.learning_rate       = 1;
+            lbfgs.schedule            = "constant";
+            lbfgs.loss_weighting      = "fixed";
+            lbfgs.validation_interval = 1;
+            auto rename = [](const std::string &file, const std::string &ext) {
+              return file.substr(0, file.size() - ext.size()) + "-lbfgs" + ext;
+            };
+            lbfgs.checkpoint_file = rename(training.checkpoint_file, ".pt");
+            if (!lbfgs.history_file.empty())
+              lbfgs.history_file = rename(training.history_file, ".csv");
+            if (out.is_active())
+              out.get_stream() << "  L-BFGS" << std::endl;
+            stage(lbfgs, training.lbfgs_inner_iterations);
+          }
+        result.iterations = done;
+        return result;
+      }
     } // namespace
 
 
@@ -234,6 +295,11 @@ namespace neuhom
                         Patterns::Integer(1),
                         "The reported cell error is the mean test error of "
                         "the last this many iterations (paper: 300 or 500).");
+      prm.declare_entry("L-BFGS iterations",
+                        "0",
+                        Patterns::Integer(0),
+                        "Outer L-BFGS iterations after the training of "
+                        "subsection Training (0: none; not in the paper).");
       declare_network_and_training(prm, 3);
       prm.leave_subsection();
     }
@@ -253,6 +319,7 @@ namespace neuhom
       test_grid_points  = prm.get_integer("Test grid points");
       quadrature_points = prm.get_integer("Quadrature points");
       average_window    = prm.get_integer("Error average window");
+      lbfgs_iterations  = prm.get_integer("L-BFGS iterations");
       network.parse_parameters(prm);
       training.parse_parameters(prm);
       prm.leave_subsection();
@@ -296,6 +363,11 @@ namespace neuhom
                         Patterns::Integer(1),
                         "The reported errors are the mean test errors of the "
                         "last this many iterations (paper: 500).");
+      prm.declare_entry("L-BFGS iterations",
+                        "0",
+                        Patterns::Integer(0),
+                        "Outer L-BFGS iterations after the training of "
+                        "subsection Training (0: none; not in the paper).");
       declare_network_and_training(prm, 3);
       prm.leave_subsection();
     }
@@ -311,6 +383,7 @@ namespace neuhom
       time_grid_points = prm.get_integer("Time grid points");
       test_grid_points = prm.get_integer("Test grid points");
       average_window   = prm.get_integer("Error average window");
+      lbfgs_iterations = prm.get_integer("L-BFGS iterations");
       network.parse_parameters(prm);
       training.parse_parameters(prm);
       prm.leave_subsection();
@@ -580,22 +653,20 @@ namespace neuhom
       std::vector<std::string> names = {"residual", "periodicity"};
       if (layers > 0)
         names.push_back("oversampling");
-      Trainer trainer(training, *network, names, comm);
-      errors = ErrorHistory();
-      trainer.set_validation([&]() {
-        const double e = test_error();
-        errors.iterations.push_back(0);
-        errors.errors.push_back({e});
-        return e;
-      });
       Timer      timer;
-      const auto result = trainer.train(loss, out);
-      training_seconds  = timer.wall_time();
-      // Number the records by iteration (they end at the last one).
-      const unsigned int interval = training.validation_interval;
-      for (std::size_t i = 0; i < errors.iterations.size(); ++i)
-        errors.iterations[i] =
-          result.iterations - (errors.iterations.size() - 1 - i) * interval;
+      const auto result = train_in_stages(
+        training,
+        parameters.lbfgs_iterations,
+        *network,
+        names,
+        comm,
+        loss,
+        [&]() {
+          return std::vector<double>{test_error()};
+        },
+        errors,
+        out);
+      training_seconds = timer.wall_time();
       update_mean();
       return result;
     }
@@ -807,24 +878,26 @@ namespace neuhom
       std::vector<std::string> names = {"residual", "boundary"};
       if (time)
         names.push_back("initial");
-      Trainer trainer(training, *network, names, comm);
-      errors = ErrorHistory();
-      trainer.set_validation([&]() {
+      auto test = [&]() {
         const auto          u = test_values();
         std::vector<double> e;
         for (const auto &r : references)
           e.push_back(relative_error(u, r));
-        errors.iterations.push_back(0);
-        errors.errors.push_back(e);
-        return e.empty() ? 0. : e[0];
-      });
+        if (e.empty())
+          e.push_back(0.);
+        return e;
+      };
       Timer      timer;
-      const auto result           = trainer.train(loss, out);
-      training_seconds            = timer.wall_time();
-      const unsigned int interval = training.validation_interval;
-      for (std::size_t i = 0; i < errors.iterations.size(); ++i)
-        errors.iterations[i] =
-          result.iterations - (errors.iterations.size() - 1 - i) * interval;
+      const auto result = train_in_stages(training,
+                                          parameters.lbfgs_iterations,
+                                          *network,
+                                          names,
+                                          comm,
+                                          loss,
+                                          test,
+                                          errors,
+                                          out);
+      training_seconds  = timer.wall_time();
       return result;
     }
 

@@ -235,7 +235,7 @@ namespace neuhom
       DiscretizationParameters discretization;
       discretization.degree = 1;
       LinearSolverParameters solver;
-      solver.relative_tolerance = 1e-12;
+      solver.relative_tolerance = 1e-10;
       DiffusionProblem<dim>
         fe(comm, n, discretization, solver, coefficient, functions, timer);
       fe.setup();

@@ -53,6 +53,7 @@ namespace neuhom
       unsigned int        test_grid_points    = 101;
       unsigned int        quadrature_points   = 200;
       unsigned int        average_window      = 300;
+      unsigned int        lbfgs_iterations    = 0;
       NetworkParameters   network;
       TrainingParameters  training;
 
@@ -177,6 +178,7 @@ namespace neuhom
       unsigned int       time_grid_points = 100;
       unsigned int       test_grid_points = 101;
       unsigned int       average_window   = 500;
+      unsigned int       lbfgs_iterations = 0;
       NetworkParameters  network;
       TrainingParameters training;
 

@@ -523,6 +523,13 @@ namespace neuhom
   }
 
 
+  unsigned int
+  Trainer::current_iteration() const
+  {
+    return iteration;
+  }
+
+
   TrainingResult
   Trainer::train(const LossFunction       &loss_function,
                  const ConditionalOStream &out)
@@ -572,6 +579,7 @@ namespace neuhom
     unsigned int it    = start;
     for (; it < parameters.iterations; ++it)
       {
+        iteration       = it;
         const double lr = parameters.learning_rate_at(it);
         for (auto &group : optimizer->param_groups())
           group.options().set_lr(lr);

@@ -131,6 +131,14 @@ namespace neuhom
     train(const LossFunction       &loss_function,
           const ConditionalOStream &out = ConditionalOStream(std::cout, false));
 
+    /**
+     * The (0-based) iteration train() is evaluating, also after a resume:
+     * a loss function that draws its samples from a generator seeded with
+     * it (and the rank) needs no RNG state in the checkpoint.
+     */
+    unsigned int
+    current_iteration() const;
+
     /** The current weights w_i of the loss terms. */
     std::vector<double>
     loss_weights() const;
@@ -170,6 +178,7 @@ namespace neuhom
     std::function<double()>                  validation;
     std::vector<double>                      last_terms;
     std::string                              history;
+    unsigned int                             iteration = 0;
   };
 } // namespace neuhom
 

@@ -4,15 +4,17 @@
 #   micro: Dt = 1e-3 fixed, dt/Dt = 2^0, 2^-2, ..., 2^-8, eps = 0.1, 0.05;
 #   macro: dt = (eps/12)^2/kappa^2, K = Dt/dt = 1, 4, 16, 64, 256,
 #          eps = 0.05, 0.01;
-#   cost:  automatic dt and K = 72 for eps = 0.1, 0.05, 0.02, 0.01, 0.005,
+#   cost:  automatic dt and K = 72 for eps = 0.1, 0.05, 0.02, 0.01,
 #          20 iterations each, same walkers: seconds per iteration.
 # Problem of the study: a = 2 + sin(2 pi x/eps) cos(2 pi y/eps), f = 10; the
 # error is the network's relative L2 error against the homogenized solution
 # (one trial per point; the paper averages 20). Writes walkers-time-steps.csv
 # and the plot doc/figures/step-7-time-steps.png.
-#   contrib/bench/walkers-time-steps.sh [BUILD_DIR] [ITERATIONS]
+#   contrib/bench/walkers-time-steps.sh [BUILD_DIR] [ITERATIONS] [STUDIES]
+# STUDIES: any of micro, macro, cost (default: all three).
 source "$(dirname "$0")/common.sh"
 iterations=${2:-300}
+studies=${3:-micro macro cost}
 csv=$root/contrib/bench/walkers-time-steps.csv
 echo "study,eps,micro_step,micro_steps,macro_step,rel_l2_error_vs_homogenized,rel_l2_error_vs_fine,seconds_per_iteration" > "$csv"
 echo "load: $(uptime)"
@@ -75,19 +77,19 @@ PY
   tail -1 "$csv"
 }
 
-for eps in 0.1 0.05; do
+[[ $studies == *micro* ]] && for eps in 0.1 0.05; do
   for p in 0 2 4 6 8; do
     K=$((1 << p))
     run micro $eps $(/usr/bin/python3 -c "print(1e-3/$K)") $K $iterations
   done
 done
-for eps in 0.05 0.01; do
+[[ $studies == *macro* ]] && for eps in 0.05 0.01; do
   dt=$(/usr/bin/python3 -c "import math; print(($eps/12)**2*2/math.pi)")
   for K in 1 4 16 64 256; do
     run macro $eps $dt $K $iterations
   done
 done
-for eps in 0.1 0.05 0.02 0.01 0.005; do
+[[ $studies == *cost* ]] && for eps in 0.1 0.05 0.02 0.01; do
   run cost $eps 0 0 20
 done
 echo "load: $(uptime)"

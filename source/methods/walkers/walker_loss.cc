@@ -1,0 +1,298 @@
+#include <deal.II/base/mpi.h>
+
+#include <neuhom/core/coefficients.h>
+#include <neuhom/core/input_error.h>
+#include <neuhom/methods/walkers/walker_loss.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+
+namespace neuhom
+{
+  namespace walkers
+  {
+    void
+    WalkerParameters::declare_parameters(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Walkers");
+      prm.declare_entry("Interior points",
+                        "400",
+                        Patterns::Integer(1),
+                        "N_r walker starts, uniform in the square, redrawn "
+                        "every iteration (summed over the MPI ranks).");
+      prm.declare_entry("Walkers per point",
+                        "300",
+                        Patterns::Integer(1),
+                        "N_s Brownian walkers averaged into one target.");
+      prm.declare_entry("Boundary points",
+                        "400",
+                        Patterns::Integer(0),
+                        "N_b points of the boundary loss, uniform on the "
+                        "boundary, redrawn every iteration.");
+      prm.declare_entry("Boundary weight",
+                        "1",
+                        Patterns::Double(0.),
+                        "Weight of the boundary MSE next to the interior one.");
+      prm.declare_entry("Antithetic walkers",
+                        "false",
+                        Patterns::Bool(),
+                        "Pair the walkers of a point: the second of a pair "
+                        "takes the negated Brownian increments of the first "
+                        "(mirrored path). Unbiased; removes the noise that is "
+                        "linear in the increments (not in the paper). Needs "
+                        "an even number of walkers per point.");
+      prm.declare_entry("Table points per eps",
+                        "24",
+                        Patterns::Integer(2, 1000),
+                        "The walkers read alpha, grad alpha, f and g from "
+                        "tables on a uniform grid with this many cells per eps "
+                        "(at least 256 cells per direction), by bilinear "
+                        "interpolation.");
+      prm.declare_entry("Seed",
+                        "1",
+                        Patterns::Integer(0),
+                        "Seed of the samples and walkers.");
+      prm.leave_subsection();
+      TimeStepParameters::declare_parameters(prm);
+    }
+
+
+    void
+    WalkerParameters::parse_parameters(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Walkers");
+      interior_points      = prm.get_integer("Interior points");
+      walkers_per_point    = prm.get_integer("Walkers per point");
+      boundary_points      = prm.get_integer("Boundary points");
+      boundary_weight      = prm.get_double("Boundary weight");
+      table_points_per_eps = prm.get_integer("Table points per eps");
+      antithetic           = prm.get_bool("Antithetic walkers");
+      seed                 = prm.get_integer("Seed");
+      prm.leave_subsection();
+      require(!antithetic || walkers_per_point % 2 == 0,
+              "Walkers/Walkers per point",
+              "must be even with antithetic walkers");
+      time_steps.parse_parameters(prm);
+    }
+
+
+    torch::Tensor
+    estimate_targets(const WalkerProblem &problem,
+                     const FieldFunction &u,
+                     const torch::Tensor &x,
+                     const unsigned int   n_walkers,
+                     const double         dt,
+                     const unsigned int   K,
+                     at::Generator       &generator,
+                     WalkerStatistics    *statistics,
+                     const bool           antithetic)
+    {
+      AssertThrow(!antithetic || n_walkers % 2 == 0,
+                  ExcMessage("antithetic walkers come in pairs"));
+      torch::NoGradGuard no_grad;
+      const auto         options = torch::dtype(torch::kFloat64);
+      const std::int64_t N       = x.size(0);
+      torch::Tensor      B =
+        x.to(torch::kFloat64).repeat_interleave(n_walkers, 0).contiguous();
+      const std::int64_t M          = B.size(0);
+      torch::Tensor      alive      = torch::ones({M}, torch::kBool);
+      torch::Tensor      reward     = torch::zeros({M}, options);
+      torch::Tensor      log_weight = torch::zeros({M}, options);
+      const double       sqrt_dt    = std::sqrt(dt);
+      const bool         nonlinear  = problem.depends_on_solution();
+      const double       inf        = std::numeric_limits<double>::infinity();
+
+      for (unsigned int k = 0; k < K; ++k)
+        {
+          torch::Tensor value, gradient, V, G;
+          if (nonlinear)
+            value = u(B, &gradient);
+          problem.drift_and_source(B, value, gradient, V, G);
+          torch::Tensor dB;
+          if (antithetic)
+            {
+              // Walker 2j + 1 of a point takes the mirrored steps of walker
+              // 2j: its path is the reflection 2x - B of the other's.
+              const torch::Tensor Z =
+                torch::randn({M / 2, 1, 2}, generator, options);
+              dB = sqrt_dt * torch::cat({Z, -Z}, 1).reshape({M, 2});
+            }
+          else
+            dB = sqrt_dt * torch::randn({M, 2}, generator, options);
+          const torch::Tensor live = alive.to(torch::kFloat64);
+          // Left-point (Ito) sums of Eq. (19).
+          reward.add_(live * G * dt);
+          log_weight.add_(live * ((V * dB).sum(1) - 0.5 * dt * (V * V).sum(1)));
+
+          torch::Tensor       B_new = B + dB;
+          const torch::Tensor outside =
+            alive & ((B_new < 0) | (B_new > 1)).any(1);
+          // Exit point: the first crossing of the step B -> B_new with the
+          // boundary, t* = min_d t_d, t_d the parameter where component d
+          // leaves [0, 1].
+          const torch::Tensor t_low =
+            torch::where(B_new < 0, B / (B - B_new), torch::full_like(B, inf));
+          const torch::Tensor t_high = torch::where(B_new > 1,
+                                                    (1 - B) / (B_new - B),
+                                                    torch::full_like(B, inf));
+          const torch::Tensor t_exit =
+            torch::minimum(t_low, t_high).amin(1, true).clamp(0., 1.);
+          const torch::Tensor exit_point = (B + t_exit * dB).clamp(0., 1.);
+          B_new = torch::where(outside.unsqueeze(1), exit_point, B_new);
+          B     = torch::where(alive.unsqueeze(1), B_new, B);
+          alive = alive & ~outside;
+        }
+
+      const torch::Tensor end_value =
+        torch::where(alive, u(B, nullptr), problem.boundary_values(B));
+      const torch::Tensor weight = log_weight.exp();
+      const torch::Tensor q      = (end_value - reward) * weight;
+      if (statistics)
+        {
+          statistics->walkers     = M;
+          statistics->exited      = (~alive).sum().item<std::int64_t>();
+          statistics->mean_weight = weight.mean().item<double>();
+        }
+      return q.view({N, n_walkers}).mean(1);
+    }
+
+
+    FieldFunction
+    network_field(Network &network)
+    {
+      return [&network](const torch::Tensor &x,
+                        torch::Tensor       *gradient) -> torch::Tensor {
+        const torch::Tensor xn = x.to(network.dtype());
+        if (gradient == nullptr)
+          {
+            torch::NoGradGuard no_grad;
+            return network.forward(xn).select(1, 0).to(torch::kFloat64);
+          }
+        torch::AutoGradMode enable(true);
+        const torch::Tensor xg = xn.detach().requires_grad_(true);
+        const torch::Tensor u  = network.forward(xg).select(1, 0);
+        *gradient = torch::autograd::grad({u.sum()}, {xg})[0].detach().to(
+          torch::kFloat64);
+        return u.detach().to(torch::kFloat64);
+      };
+    }
+
+
+    namespace
+    {
+      // This rank's share of n points.
+      unsigned int
+      local_share(const unsigned int n, MPI_Comm comm)
+      {
+        const unsigned int size = Utilities::MPI::n_mpi_processes(comm);
+        const unsigned int rank = Utilities::MPI::this_mpi_process(comm);
+        return n / size + (rank < n % size ? 1 : 0);
+      }
+    } // namespace
+
+
+    WalkerLoss::WalkerLoss(const WalkerProblem             &problem,
+                           Network                         &network,
+                           const WalkerParameters          &parameters,
+                           const TimeSteps                 &steps,
+                           const std::function<unsigned()> &iteration,
+                           MPI_Comm                         comm)
+      : problem(problem)
+      , network(network)
+      , parameters(parameters)
+      , steps(steps)
+      , iteration(iteration)
+      , rank(Utilities::MPI::this_mpi_process(comm))
+      , local_interior(local_share(parameters.interior_points, comm))
+      , local_boundary(local_share(parameters.boundary_points, comm))
+    {}
+
+
+    std::vector<torch::Tensor>
+    WalkerLoss::operator()()
+    {
+      const double seed =
+        Coefficients::uniform_hash(parameters.seed, {{iteration(), rank, 7}});
+      at::Generator generator = at::detail::createCPUGenerator(
+        static_cast<std::uint64_t>(seed * 0x1.0p53));
+      const auto options = torch::dtype(torch::kFloat64);
+
+      const torch::Tensor x =
+        torch::rand({local_interior, 2}, generator, options);
+      const torch::Tensor target =
+        estimate_targets(problem,
+                         network_field(network),
+                         x,
+                         parameters.walkers_per_point,
+                         steps.micro_step,
+                         steps.micro_steps,
+                         generator,
+                         &statistics,
+                         parameters.antithetic);
+      const torch::Tensor u =
+        network.forward(x.to(network.dtype())).select(1, 0);
+      const torch::Tensor interior =
+        (u - target.to(u.scalar_type())).square().sum() /
+        static_cast<double>(parameters.interior_points);
+
+      // Boundary points: a uniform position along the perimeter of length 4.
+      torch::Tensor boundary = torch::zeros({}, u.options());
+      if (parameters.boundary_points > 0)
+        {
+          const torch::Tensor s =
+            4 * torch::rand({local_boundary}, generator, options);
+          const torch::Tensor side = s.floor().clamp_max(3);
+          const torch::Tensor r    = s - side;
+          const torch::Tensor xb   = torch::stack(
+            {torch::where(side == 0,
+                          r,
+                          torch::where(side == 1,
+                                       torch::ones_like(r),
+                                       torch::where(side == 2,
+                                                    1 - r,
+                                                    torch::zeros_like(r)))),
+               torch::where(side == 0,
+                          torch::zeros_like(r),
+                          torch::where(side == 1,
+                                       r,
+                                       torch::where(side == 2,
+                                                    torch::ones_like(r),
+                                                    1 - r)))},
+            1);
+          const torch::Tensor ub =
+            network.forward(xb.to(network.dtype())).select(1, 0);
+          const torch::Tensor g =
+            problem.boundary_values(xb).to(ub.scalar_type());
+          boundary = parameters.boundary_weight * (ub - g).square().sum() /
+                     static_cast<double>(parameters.boundary_points);
+        }
+      return {interior, boundary};
+    }
+
+
+    std::vector<double>
+    evaluate_on_grid(Network &network, const unsigned int n)
+    {
+      torch::NoGradGuard  no_grad;
+      const torch::Tensor t =
+        torch::linspace(0., 1., n + 1, torch::dtype(torch::kFloat64));
+      const auto          grid = torch::meshgrid({t, t}, "ij"); // (y, x)
+      const torch::Tensor x =
+        torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, 1);
+      std::vector<double> values;
+      values.reserve(x.size(0));
+      for (const auto &chunk : x.split(65536))
+        {
+          const torch::Tensor u = network.forward(chunk.to(network.dtype()))
+                                    .select(1, 0)
+                                    .to(torch::kFloat64)
+                                    .contiguous();
+          values.insert(values.end(),
+                        u.data_ptr<double>(),
+                        u.data_ptr<double>() + u.numel());
+        }
+      return values;
+    }
+  } // namespace walkers
+} // namespace neuhom

@@ -1,0 +1,408 @@
+// Unit checks of the Brownian-walker method (Han & Lee): step-size rules,
+// the walker estimator against the generator and against a manufactured
+// solution, the Girsanov weights, the nonlinear reference solver against the
+// Kirchhoff closed form, the homogenized coefficient, the Gaussian random
+// field, a tiny training run and checkpoint/resume.
+
+#include <deal.II/base/function_parser.h>
+#include <deal.II/base/mpi.h>
+
+#include <neuhom/core/coefficients.h>
+#include <neuhom/core/gaussian_random_field.h>
+#include <neuhom/fem/quasilinear_diffusion_problem.h>
+#include <neuhom/methods/walkers/references.h>
+#include <neuhom/methods/walkers/time_steps.h>
+#include <neuhom/methods/walkers/walker_loss.h>
+#include <neuhom/nn/trainer.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "../../tests.h"
+
+using namespace neuhom;
+using namespace neuhom::walkers;
+
+namespace
+{
+  std::string
+  yes(const bool b)
+  {
+    return b ? "yes" : "NO";
+  }
+
+  std::unique_ptr<FunctionParser<2>>
+  parser(const std::string &expression)
+  {
+    auto f = std::make_unique<FunctionParser<2>>(1);
+    f->initialize("x,y", expression, {{"pi", M_PI}});
+    return f;
+  }
+
+  // Batched u(x) = sin(pi x) sin(pi y), with its gradient.
+  torch::Tensor
+  sine(const torch::Tensor &x, torch::Tensor *gradient)
+  {
+    const torch::Tensor sx = torch::sin(M_PI * x.select(1, 0));
+    const torch::Tensor sy = torch::sin(M_PI * x.select(1, 1));
+    if (gradient)
+      *gradient = M_PI * torch::stack({torch::cos(M_PI * x.select(1, 0)) * sy,
+                                       sx * torch::cos(M_PI * x.select(1, 1))},
+                                      1);
+    return sx * sy;
+  }
+
+
+  void
+  check_time_steps()
+  {
+    deallog << "kappa(1), kappa(2), kappa(3) = " << std::setprecision(7)
+            << kappa(1) << ", " << kappa(2) << ", " << kappa(3)
+            << " (sqrt(2/pi), sqrt(pi/2), 2 sqrt(2/pi) = "
+            << std::sqrt(2 / M_PI) << ", " << std::sqrt(M_PI / 2) << ", "
+            << 2 * std::sqrt(2 / M_PI) << ")" << std::endl;
+    deallog << "micro-step bounds m0 = 12, eps = 0.05, 0.01, 0.0135: "
+            << std::setprecision(4) << micro_step_bound(0.05, 12, 2) << ", "
+            << micro_step_bound(0.01, 12, 2) << ", "
+            << micro_step_bound(0.0135, 12, 2) << std::endl;
+    deallog << "macro-step bounds eps = 0.05, 0.01, 2 x 0.0135: "
+            << macro_step_bound(0.05, 2) << ", " << macro_step_bound(0.01, 2)
+            << ", " << macro_step_bound(0.027, 2) << std::endl;
+    TimeStepParameters parameters;
+    for (const double eps : {0.1, 0.05, 0.01, 0.005})
+      {
+        const TimeSteps steps = choose_time_steps(parameters, eps, 2);
+        deallog << "eps = " << eps << ": automatic K = " << steps.micro_steps
+                << ", warnings " << steps.warnings.size() << std::endl;
+      }
+    for (const unsigned int d : {1u, 3u})
+      deallog << "d = " << d << ": automatic K = "
+              << choose_time_steps(parameters, 0.05, d).micro_steps
+              << " (d m0^2 / 4 = " << d * 144 / 4. << ")" << std::endl;
+    parameters.micro_step  = 2e-5;
+    parameters.micro_steps = 10;
+    const TimeSteps bad    = choose_time_steps(parameters, 0.05, 2);
+    for (const auto &w : bad.warnings)
+      deallog << "warning: " << w << std::endl;
+    deallog << std::setprecision(6);
+  }
+
+
+  // With f = 0 the target minus u(x) is Dt (1/2 Lap u + V . grad u) + O(Dt^2)
+  // for a smooth u: the estimator applies the generator.
+  void
+  check_generator()
+  {
+    // A smooth coefficient (eps = 1): the O(Dt^2) remainder, which grows
+    // like |V|^2, stays below the Monte-Carlo error.
+    const double        eps   = 1;
+    const auto          alpha = parser("2 + sin(2*pi*x)*cos(2*pi*y)");
+    const auto          zero  = parser("0");
+    const WalkerProblem problem(*alpha, *zero, *zero, Nonlinearity(), 2048);
+    const double        x = 0.4, y = 0.3, dt = 2e-5;
+    const unsigned int  K = 50, n = 400000;
+    at::Generator       generator = at::detail::createCPUGenerator(42);
+    const torch::Tensor points =
+      torch::tensor({{x, y}}, torch::dtype(torch::kFloat64));
+    const double target =
+      estimate_targets(problem, sine, points, n, dt, K, generator)
+        .item<double>();
+    const double Dt = K * dt;
+    const double estimate =
+      (target - std::sin(M_PI * x) * std::sin(M_PI * y)) / Dt;
+
+    // 1/2 Lap u + grad a . grad u / (2a), analytically.
+    const double k  = 2 * M_PI / eps;
+    const double a  = 2 + std::sin(k * x) * std::cos(k * y);
+    const double ax = k * std::cos(k * x) * std::cos(k * y);
+    const double ay = -k * std::sin(k * x) * std::sin(k * y);
+    const double ux = M_PI * std::cos(M_PI * x) * std::sin(M_PI * y);
+    const double uy = M_PI * std::sin(M_PI * x) * std::cos(M_PI * y);
+    const double generator_value =
+      -M_PI * M_PI * std::sin(M_PI * x) * std::sin(M_PI * y) +
+      (ax * ux + ay * uy) / (2 * a);
+    // Monte-Carlo standard error: |grad u| sqrt(Dt / n) / Dt.
+    const double standard_error = std::hypot(ux, uy) / std::sqrt(Dt * n);
+    deallog << "generator: analytic " << std::setprecision(3) << generator_value
+            << ", walkers " << estimate << ", within 4 standard errors ("
+            << standard_error << "): "
+            << yes(std::abs(estimate - generator_value) < 4 * standard_error)
+            << std::endl;
+  }
+
+
+  // Manufactured solution u = sin(pi x) sin(pi y), f = -div(a grad u): the
+  // target equals u inside and near the boundary (exits, g = 0).
+  void
+  check_manufactured()
+  {
+    const std::string a     = "(2 + sin(2*pi*x/0.25)*cos(2*pi*y/0.25))";
+    const std::string ax    = "(8*pi*cos(8*pi*x)*cos(8*pi*y))";
+    const std::string ay    = "(-8*pi*sin(8*pi*x)*sin(8*pi*y))";
+    const auto        alpha = parser(a);
+    const auto        f =
+      parser("-(" + a + "*(-2*pi*pi*sin(pi*x)*sin(pi*y)) + " + ax +
+             "*pi*cos(pi*x)*sin(pi*y) + " + ay + "*pi*sin(pi*x)*cos(pi*y))");
+    const auto          zero = parser("0");
+    const WalkerProblem problem(*alpha, *f, *zero, Nonlinearity(), 2048);
+    at::Generator       generator = at::detail::createCPUGenerator(7);
+    const torch::Tensor points =
+      torch::tensor({{0.5, 0.5}, {0.3, 0.6}, {0.02, 0.5}, {0.03, 0.03}},
+                    torch::dtype(torch::kFloat64));
+    WalkerStatistics    statistics;
+    const torch::Tensor target = estimate_targets(problem,
+                                                  sine,
+                                                  points,
+                                                  50000,
+                                                  2e-5,
+                                                  100,
+                                                  generator,
+                                                  &statistics);
+    const torch::Tensor exact  = sine(points, nullptr);
+    deallog << "manufactured solution: max |target - u| < 5e-3: "
+            << yes((target - exact).abs().max().item<double>() < 5e-3)
+            << ", walkers that exited: " << yes(statistics.exited > 0)
+            << std::endl;
+  }
+
+
+  // a = exp(2 b . x) has V = b: Girsanov turns Brownian paths into paths
+  // with drift b, E[u(B_Dt) D] = c . (x + b Dt) for u = c . x, and E[D] = 1.
+  void
+  check_girsanov()
+  {
+    const auto          alpha = parser("exp(2*(3*x - 2*y))");
+    const auto          zero  = parser("0");
+    const WalkerProblem problem(*alpha, *zero, *zero, Nonlinearity(), 1024);
+    const auto          linear = [](const torch::Tensor &x, torch::Tensor *g) {
+      if (g)
+        *g = torch::tensor({1., 2.}, x.options()).expand({x.size(0), 2});
+      return x.select(1, 0) + 2 * x.select(1, 1);
+    };
+    at::Generator       generator = at::detail::createCPUGenerator(3);
+    const torch::Tensor points =
+      torch::tensor({{0.5, 0.5}}, torch::dtype(torch::kFloat64));
+    WalkerStatistics   statistics;
+    const unsigned int n      = 400000;
+    const double       target = estimate_targets(problem,
+                                           linear,
+                                           points,
+                                           n,
+                                           5e-4,
+                                           20,
+                                           generator,
+                                           &statistics)
+                            .item<double>();
+    // Exact: 1.5 + (3 - 4) 0.01; without the weights the mean is 1.5.
+    deallog << "Girsanov: target - 1.49 within 4e-3 (0.01 without weights): "
+            << yes(std::abs(target - 1.49) < 4e-3)
+            << ", |mean weight - 1| < 5e-3: "
+            << yes(std::abs(statistics.mean_weight - 1) < 5e-3) << std::endl;
+  }
+
+
+  // -(a(u) u')' = 8 with a = 1 + u^2, u(0) = u(1) = 0: the Kirchhoff
+  // transform Phi(u) = u + u^3/3 satisfies -Phi'' = 8, Phi = 4 x (1 - x).
+  void
+  check_kirchhoff()
+  {
+    const Functions::ConstantFunction<1> f(8.), zero(0.);
+    LinearSolverParameters               solver;
+    QuasilinearDiffusionProblem<1>       problem(
+      MPI_COMM_WORLD,
+      64,
+      3,
+      [](const Point<1> &, const double u, Tensor<2, 1> &K, Tensor<2, 1> &dK) {
+        K[0][0]  = 1 + u * u;
+        dK[0][0] = 2 * u;
+      },
+      f,
+      zero,
+      solver);
+    const unsigned int steps = problem.solve(1e-12);
+    double             error = 0;
+    const auto        &u     = problem.solution();
+    for (const auto &cell : problem.get_dof_handler().active_cell_iterators())
+      if (cell->is_locally_owned())
+        for (const unsigned int v : cell->vertex_indices())
+          {
+            const double x   = cell->vertex(v)[0];
+            const double phi = 4 * x * (1 - x);
+            double       w   = phi; // Newton for w + w^3/3 = phi
+            for (unsigned int k = 0; k < 50; ++k)
+              w -= (w + w * w * w / 3 - phi) / (1 + w * w);
+            error =
+              std::max(error, std::abs(u[cell->vertex_dof_index(v, 0)] - w));
+          }
+    error         = Utilities::MPI::max(error, MPI_COMM_WORLD);
+    const auto &r = problem.residual_history();
+    deallog << "Kirchhoff 1D: Newton steps " << steps
+            << ", residual reduced below 1e-12: "
+            << yes(r.back() <= 1e-12 * r.front())
+            << ", quadratic (last ratio r_k / r_{k-1}^2 bounded): "
+            << yes(r[r.size() - 1] <=
+                   100 * r[r.size() - 2] * r[r.size() - 2] / r.front() +
+                     1e-14 * r.front())
+            << ", max nodal error vs closed form < 1e-4: " << yes(error < 1e-4)
+            << std::endl;
+  }
+
+
+  void
+  check_homogenized_coefficient()
+  {
+    const auto alpha = parser("1 + 0.9*sin(2*pi*x/0.05)*cos(2*pi*y/0.05)");
+    const HomogenizedCoefficient linear(*alpha, 0.05, Nonlinearity(), 32, 1, 1);
+    Nonlinearity                 quadratic;
+    quadratic.quadratic = true;
+    const HomogenizedCoefficient nonlinear(*alpha, 0.05, quadratic, 32, 2, 5);
+    deallog << "A* of 1 + 0.9 sin cos: " << std::setprecision(5)
+            << linear.value(0)[0][0] << " (0.883514), off-diagonal "
+            << std::abs(linear.value(0)[0][1]) << std::endl;
+    deallog << "A*(s) of 1 + alpha s^2 at s = 1: " << nonlinear.value(1)[0][0]
+            << " (1.94800)" << std::endl;
+    deallog << std::setprecision(6);
+  }
+
+
+  void
+  check_random_field()
+  {
+    Coefficients::GaussianRandomField<2> field(0.05);
+    field.initialize(0.2, 0.5, 0.05, 256, 5);
+    double    mean_log = 0, var_log = 0, gradient_error = 0;
+    const int n = 100;
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < n; ++i)
+        {
+          const Point<2> p((i + 0.5) / n, (j + 0.5) / n);
+          const double   l = std::log(field.value(p));
+          mean_log += l / (n * n);
+          var_log += (l - 0.2) * (l - 0.2) / (n * n);
+          const double h = 1e-6;
+          Tensor<1, 2> fd;
+          for (unsigned int d = 0; d < 2; ++d)
+            {
+              Point<2> q = p, r = p;
+              q[d] += h;
+              r[d] -= h;
+              fd[d] = (field.value(q) - field.value(r)) / (2 * h);
+            }
+          gradient_error = std::max(gradient_error,
+                                    (fd - field.gradient(p)).norm() /
+                                      field.gradient(p).norm());
+        }
+    deallog << "Gaussian random field: mean of log a " << std::setprecision(2)
+            << mean_log << " (0.2), std " << std::sqrt(var_log)
+            << " (0.5), gradient matches differences: "
+            << yes(gradient_error < 1e-4) << std::endl;
+    deallog << std::setprecision(6);
+  }
+
+
+  // A tiny DFLM training: a = 1, f = 2 pi^2 sin sin, u = sin sin.
+  double
+  train(const unsigned int   iterations,
+        const bool           resume,
+        const unsigned int   checkpoint_interval,
+        std::vector<double> *parameters_out)
+  {
+    const auto          alpha = parser("1");
+    const auto          f     = parser("2*pi*pi*sin(pi*x)*sin(pi*y)");
+    const auto          zero  = parser("0");
+    const WalkerProblem problem(*alpha, *f, *zero, Nonlinearity(), 256);
+    NetworkParameters   network_parameters;
+    network_parameters.hidden_layers = 2;
+    network_parameters.width         = 32;
+    network_parameters.activation    = Activation::relu;
+    auto               network       = create_network(network_parameters, 2, 1);
+    TrainingParameters training;
+    training.iterations          = iterations;
+    training.learning_rate       = 1e-2;
+    training.adam_beta2          = 0.99;
+    training.schedule            = "exponential";
+    training.decay_rate          = 0.5;
+    training.decay_steps         = 200;
+    training.checkpoint_interval = checkpoint_interval;
+    training.checkpoint_file     = "walkers-checkpoint.pt";
+    training.resume              = resume;
+    WalkerParameters walker_parameters;
+    walker_parameters.interior_points   = 64;
+    walker_parameters.walkers_per_point = 64;
+    walker_parameters.boundary_points   = 64;
+    walker_parameters.antithetic        = true;
+    TimeSteps steps;
+    steps.micro_step  = 1e-3;
+    steps.micro_steps = 20;
+    Trainer    trainer(training,
+                    *network,
+                    {"interior", "boundary"},
+                    MPI_COMM_WORLD);
+    WalkerLoss loss(
+      problem,
+      *network,
+      walker_parameters,
+      steps,
+      [&trainer]() {
+        return trainer.iteration();
+      },
+      MPI_COMM_WORLD);
+    trainer.train([&]() {
+      return loss();
+    });
+
+    if (parameters_out)
+      for (const auto &p : network->parameters())
+        {
+          const torch::Tensor flat = p.detach().reshape({-1}).contiguous();
+          parameters_out->insert(parameters_out->end(),
+                                 flat.data_ptr<double>(),
+                                 flat.data_ptr<double>() + flat.numel());
+        }
+    const std::vector<double> u = evaluate_on_grid(*network, 20);
+    std::vector<double>       exact;
+    for (unsigned int j = 0; j <= 20; ++j)
+      for (unsigned int i = 0; i <= 20; ++i)
+        exact.push_back(std::sin(M_PI * i / 20.) * std::sin(M_PI * j / 20.));
+    return relative_l2_difference(u, exact);
+  }
+
+
+  void
+  check_training_and_resume()
+  {
+    std::vector<double> straight, resumed;
+    const double        error = train(300, false, 0, &straight);
+    deallog << "tiny training (300 iterations): rel. L2 error "
+            << std::setprecision(2) << error << " < 0.15: " << yes(error < 0.15)
+            << std::setprecision(6) << std::endl;
+    train(150, false, 150, nullptr);
+    train(300, true, 150, &resumed);
+    double difference = 0;
+    for (unsigned int i = 0; i < straight.size(); ++i)
+      difference = std::max(difference, std::abs(straight[i] - resumed[i]));
+    deallog << "resumed at 150 vs uninterrupted: max parameter difference "
+            << difference << std::endl;
+    if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      std::filesystem::remove("walkers-checkpoint.pt");
+  }
+} // namespace
+
+
+int
+main(int argc, char **argv)
+{
+  Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  MPILogInit                       log;
+  torch::set_num_threads(1);
+  check_time_steps();
+  check_generator();
+  check_manufactured();
+  check_girsanov();
+  check_kirchhoff();
+  check_homogenized_coefficient();
+  check_random_field();
+  check_training_and_resume();
+}

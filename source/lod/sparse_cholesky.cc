@@ -18,26 +18,37 @@ namespace neuhom
      * oversubscribes the cores: in the profile of the LOD corrector loop,
      * thread wake-ups and spinning cost ~10 % of the CPU time. While an
      * object of this class lives, every OpenMP region is inactive (runs on
-     * the calling thread): max-active-levels is 0. neuhom does not link
-     * OpenMP itself, so the functions of the runtime that CHOLMOD loaded
-     * are looked up at run time (nothing happens without one).
+     * the calling thread): max-active-levels is 0. OpenBLAS (OpenMP build)
+     * must be told too: it sizes its work split by its own thread count and
+     * would wait forever for the helpers of a team that now has one thread
+     * (a hang seen with OMP_NUM_THREADS=2), so its thread count is 1 in the
+     * scope as well. neuhom does not link OpenMP or OpenBLAS itself, so the
+     * functions of the libraries CHOLMOD loaded are looked up at run time
+     * (nothing happens without them).
      */
     class SerialOpenMPScope
     {
     public:
       SerialOpenMPScope()
       {
-        if (functions().set != nullptr)
+        if (blas().set != nullptr)
           {
-            saved = functions().get();
-            functions().set(0);
+            saved_blas_threads = blas().get();
+            blas().set(1);
+          }
+        if (openmp().set != nullptr)
+          {
+            saved_levels = openmp().get();
+            openmp().set(0);
           }
       }
 
       ~SerialOpenMPScope()
       {
-        if (functions().set != nullptr)
-          functions().set(saved);
+        if (openmp().set != nullptr)
+          openmp().set(saved_levels);
+        if (blas().set != nullptr)
+          blas().set(saved_blas_threads);
       }
 
     private:
@@ -47,24 +58,38 @@ namespace neuhom
         void (*set)(int) = nullptr;
       };
 
-      static const Functions &
-      functions()
+      static Functions
+      lookup(const char *get_name, const char *set_name)
       {
-        static const Functions f = [] {
-          Functions result;
-          void     *get = dlsym(RTLD_DEFAULT, "omp_get_max_active_levels");
-          void     *set = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
-          if (get != nullptr && set != nullptr)
-            {
-              result.get = reinterpret_cast<int (*)()>(get);
-              result.set = reinterpret_cast<void (*)(int)>(set);
-            }
-          return result;
-        }();
+        Functions result;
+        void     *get = dlsym(RTLD_DEFAULT, get_name);
+        void     *set = dlsym(RTLD_DEFAULT, set_name);
+        if (get != nullptr && set != nullptr)
+          {
+            result.get = reinterpret_cast<int (*)()>(get);
+            result.set = reinterpret_cast<void (*)(int)>(set);
+          }
+        return result;
+      }
+
+      static const Functions &
+      openmp()
+      {
+        static const Functions f =
+          lookup("omp_get_max_active_levels", "omp_set_max_active_levels");
         return f;
       }
 
-      int saved = 1;
+      static const Functions &
+      blas()
+      {
+        static const Functions f =
+          lookup("openblas_get_num_threads", "openblas_set_num_threads");
+        return f;
+      }
+
+      int saved_levels       = 1;
+      int saved_blas_threads = 1;
     };
   } // namespace
 

@@ -21,7 +21,8 @@ import numpy as np
 def read(path):
     with open(path) as f:
         rows = list(csv.DictReader(f))
-    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows])
+            for k in rows[0]}
 
 
 def grid(x, y, values):
@@ -43,7 +44,7 @@ def main():
     ax[0].set_xlabel("iteration")
     ax[0].legend()
     ax[0].set_title("training losses (per basis function)")
-    valid = history["validation_loss"] >= 0
+    valid = np.isfinite(history["validation_loss"]) & (history["validation_loss"] >= 0)
     ax[1].semilogy(it[valid], history["validation_loss"][valid], "o-")
     ax[1].set_xlabel("iteration")
     ax[1].set_title("patch energy error vs classical correctors")

@@ -61,6 +61,8 @@ def main():
         ax.set_title(title)
         ax.legend(fontsize=7)
         if not one_d[row]:
+            for ax in axes[row][1:]:
+                ax.axis("off")
             continue
         fields = sorted(glob.glob(directory + "/fields-*-seed*.csv"))
         first = {}

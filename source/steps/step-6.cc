@@ -141,12 +141,67 @@ namespace Step6
           << ", on " << Utilities::MPI::n_mpi_processes(comm) << " MPI rank(s)"
           << std::endl;
 
-    // @sect4{Step 1: cell problems, FE reference and PINN}
     CellReference reference(problem);
     {
       TimerOutput::Scope scope(output.timer, "FE cell problems");
       reference.solve();
     }
+
+    // @sect4{FE references at the test points}
+    //
+    // The test points are a grid of the domain (at t = T for C); the fine
+    // solution u_eps and the homogenized FE solution v (FE cell problems or
+    // closed forms) are evaluated there before any training, w (PINN
+    // effective coefficient) after the cell problems.
+    std::vector<Point<dim>> test_points;
+    for (const auto &p : EquationPINN::make_test_points(
+           problem,
+           homogenized_parameters.test_grid_points))
+      {
+        Point<dim> x;
+        for (unsigned int d = 0; d < dim; ++d)
+          x[d] = p[d];
+        test_points.push_back(x);
+      }
+    const unsigned int n_fine = problem.fine_cells;
+    auto               a_fine = [&](const Point<dim> &x) {
+      return problem.diffusion_coefficient(x[0],
+                                           x[dim - 1],
+                                           x[0] / eps,
+                                           x[dim - 1] / eps);
+    };
+    const std::string fine_reaction =
+      problem.parabolic() ?
+        "cos(" + number(2 * M_PI / problem.cell_period()) + "*X/eps)/eps" :
+        "0";
+    std::vector<double> u_eps, v;
+    {
+      TimerOutput::Scope scope(output.timer, "FE references");
+      u_eps = solve_fe<dim>(problem,
+                            n_fine,
+                            a_fine,
+                            fine_reaction,
+                            test_points,
+                            comm,
+                            output.timer);
+      v     = solve_fe<dim>(
+        problem,
+        std::max(n_fine / 4, 64u),
+        [&](const Point<dim> &x) {
+          return problem.type == Problem::Type::A ?
+                       0.5 * (reference.effective_tensor()[0][0] +
+                          reference.effective_tensor()[1][1]) :
+                     problem.type == Problem::Type::B ?
+                       reference.effective_coefficient(x[0]) :
+                       problem.diffusion;
+        },
+        problem.parabolic() ? number(reference.effective_reaction()) : "0",
+        test_points,
+        comm,
+        output.timer);
+    }
+
+    // @sect4{Step 1: cell problems by PINN}
     auto cell_reference = [&](const unsigned int j) {
       return [&, j](const std::vector<double> &y) {
         return problem.slowly_varying() ?
@@ -311,10 +366,10 @@ namespace Step6
               << '\n';
       }
 
-    // @sect4{FE references at the test points}
+    // @sect4{The data of the PINN equations}
     //
-    // The homogenized PINN defines the test points (a grid of the domain, at
-    // t = T for C); u_eps, v and w are evaluated there.
+    // Diffusion tensor A and div A at the collocation points, and the
+    // reaction: homogenized (A*_p, a*_p(x), r*_p) and multiscale (vanilla).
     auto constant_tensor = [&](const double(&a)[2][2]) {
       return [&a](const torch::Tensor &x) {
         auto A = torch::zeros({x.size(0), 2, 2}, torch::kFloat64);
@@ -380,36 +435,10 @@ namespace Step6
                              dir + "homogenized",
                              comm);
 
-    std::vector<Point<dim>> test_points;
-    for (const auto &p : homogenized.test_points())
-      {
-        Point<dim> x;
-        for (unsigned int d = 0; d < dim; ++d)
-          x[d] = p[d];
-        test_points.push_back(x);
-      }
-    const unsigned int n_fine = problem.fine_cells;
-    auto               a_fine = [&](const Point<dim> &x) {
-      return problem.diffusion_coefficient(x[0],
-                                           x[dim - 1],
-                                           x[0] / eps,
-                                           x[dim - 1] / eps);
-    };
-    const std::string fine_reaction =
-      problem.parabolic() ?
-        "cos(" + number(2 * M_PI / problem.cell_period()) + "*X/eps)/eps" :
-        "0";
-    std::vector<double> u_eps, v, w;
+    std::vector<double> w;
     {
       TimerOutput::Scope scope(output.timer, "FE references");
-      u_eps               = solve_fe<dim>(problem,
-                            n_fine,
-                            a_fine,
-                            fine_reaction,
-                            test_points,
-                            comm,
-                            output.timer);
-      auto homogenized_fe = [&](const bool pinn) {
+      auto               homogenized_fe = [&](const bool pinn) {
         std::function<double(const Point<dim> &)> k;
         if (problem.type == Problem::Type::A)
           k = [s = pinn ? pinn_scalar : fe_scalar](const Point<dim> &) {
@@ -443,7 +472,6 @@ namespace Step6
                              comm,
                              output.timer);
       };
-      v = homogenized_fe(false);
       w = homogenized_fe(true);
     }
     const double e2 = relative_error(w, u_eps), e4 = relative_error(v, u_eps);

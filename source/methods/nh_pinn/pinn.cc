@@ -805,19 +805,27 @@ namespace neuhom
       }
       interior.set_requires_grad(true);
 
-      const auto test_space =
-        uniform(problem.lower(), problem.upper(), parameters.test_grid_points);
-      std::vector<std::vector<double>> test_columns(d, test_space);
-      const auto                       test_flat = tensor_product(test_columns);
-      for (std::size_t i = 0; i < test_flat.size(); i += d)
-        {
-          std::vector<double> p(test_flat.begin() + i,
-                                test_flat.begin() + i + d);
-          if (time)
-            p.push_back(problem.final_time);
-          tests.push_back(p);
-        }
+      tests       = make_test_points(problem, parameters.test_grid_points);
       test_tensor = points_tensor(tests, dtype);
+    }
+
+
+    std::vector<std::vector<double>>
+    EquationPINN::make_test_points(const Problem &problem, const unsigned int n)
+    {
+      const unsigned int d  = problem.dimension();
+      const auto test_space = uniform(problem.lower(), problem.upper(), n);
+      const auto flat =
+        tensor_product(std::vector<std::vector<double>>(d, test_space));
+      std::vector<std::vector<double>> points;
+      for (std::size_t i = 0; i < flat.size(); i += d)
+        {
+          std::vector<double> p(flat.begin() + i, flat.begin() + i + d);
+          if (problem.parabolic())
+            p.push_back(problem.final_time);
+          points.push_back(p);
+        }
+      return points;
     }
 
 

@@ -223,7 +223,14 @@ namespace neuhom
                    const std::string            &checkpoint_prefix,
                    MPI_Comm                      comm);
 
-      /** The test points: a uniform grid of the domain (at t = T for C). */
+      /**
+       * The test points: a uniform grid of the domain with @p n points per
+       * direction (at t = T for C), rows (x_1, .., x_d (, t)).
+       */
+      static std::vector<std::vector<double>>
+      make_test_points(const Problem &problem, unsigned int n);
+
+      /** make_test_points() of "Test grid points". */
       const std::vector<std::vector<double>> &
       test_points() const
       {

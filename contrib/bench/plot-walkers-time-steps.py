@@ -30,7 +30,11 @@ axes[1].axvline(72, color="0.6", ls=":", label="K0 = 72")
 axes[1].set_xlabel("Dt / dt = K (dt = dt_max(12; eps))")
 axes[1].set_title("macro step (paper fig. 3)")
 r = [x for x in rows if x["study"] == "cost"]
-axes[2].semilogx([float(x["eps"]) for x in r], [float(x["seconds_per_iteration"]) for x in r], "o-")
+axes[2].semilogx([float(x["eps"]) for x in r], [float(x["seconds_per_iteration"]) for x in r], "o-",
+                 label="wall")
+axes[2].semilogx([float(x["eps"]) for x in r], [float(x["cpu_seconds_per_iteration"]) for x in r], "s-",
+                 label="CPU")
+axes[2].legend(fontsize=8)
 axes[2].set_ylim(bottom=0)
 axes[2].set_xlabel("eps (automatic dt, K = 72)")
 axes[2].set_ylabel("seconds per iteration")

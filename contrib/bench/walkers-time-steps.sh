@@ -16,7 +16,7 @@ source "$(dirname "$0")/common.sh"
 iterations=${2:-300}
 studies=${3:-micro macro cost}
 csv=$root/contrib/bench/walkers-time-steps.csv
-echo "study,eps,micro_step,micro_steps,macro_step,rel_l2_error_vs_homogenized,rel_l2_error_vs_fine,seconds_per_iteration" > "$csv"
+echo "study,eps,micro_step,micro_steps,macro_step,rel_l2_error_vs_homogenized,rel_l2_error_vs_fine,seconds_per_iteration,cpu_seconds_per_iteration" > "$csv"
 echo "load: $(uptime)"
 
 run() { # study eps micro_step K iterations
@@ -72,7 +72,7 @@ import json, sys
 m = json.load(open(sys.argv[1]))["metrics"]
 print(f"{sys.argv[2]},{sys.argv[3]},{m['micro_step']},{int(m['micro_steps_per_macro_step'])},"
       f"{m['macro_step']},{m['rel_l2_error_vs_homogenized']},{m['rel_l2_error_vs_fine']},"
-      f"{m['seconds_per_iteration']}")
+      f"{m['seconds_per_iteration']},{m['cpu_seconds_per_iteration']}")
 PY
   tail -1 "$csv"
 }

@@ -347,6 +347,11 @@ namespace Step7
     summary.set_metric("training_seconds", training_seconds);
     summary.set_metric("seconds_per_iteration",
                        training_seconds / std::max(1u, result.iterations));
+    // CPU time of the slowest rank: on a loaded machine the wall time also
+    // measures the other processes.
+    summary.set_metric("cpu_seconds_per_iteration",
+                       Utilities::MPI::max(timer_training.cpu_time(), comm) /
+                         std::max(1u, result.iterations));
     summary.set_metric("walkers_per_second",
                        walkers_per_iteration * result.iterations /
                          training_seconds);

@@ -8,10 +8,12 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 namespace neuhom
 {
@@ -100,6 +102,33 @@ namespace neuhom
                 << "  " << name << " --help" << std::endl;
     }
     /**
+     * Whether every rank of @p comm reaches this call within @p seconds,
+     * i.e. whether an error was detected by all ranks alike. A rank that
+     * failed alone must not wait for the others: they may be blocked in a
+     * collective operation it will never join.
+     */
+    bool
+    all_ranks_arrive(const MPI_Comm comm, const double seconds)
+    {
+      MPI_Request request;
+      MPI_Ibarrier(comm, &request);
+      const auto start = std::chrono::steady_clock::now();
+      int        done  = 0;
+      while (true)
+        {
+          MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+          if (done)
+            return true;
+          if (std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            start)
+                .count() > seconds)
+            return false;
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+
+
+    /**
      * Parse @p file_name and run (or only validate) the program on it;
      * returns the exit code.
      */
@@ -153,7 +182,17 @@ namespace neuhom
         }
       catch (const InputError &e)
         {
-          // Input errors are detected identically on every rank.
+          // Input errors are normally detected identically on every rank;
+          // one that a single rank hit (e.g. a file it could not write)
+          // ends the whole run instead of leaving the others waiting.
+          if (Utilities::MPI::n_mpi_processes(comm) > 1 &&
+              !all_ranks_arrive(comm, 10.))
+            {
+              std::cerr << name << ": error on MPI rank "
+                        << Utilities::MPI::this_mpi_process(comm) << ": "
+                        << e.what() << std::endl;
+              MPI_Abort(comm, 1);
+            }
           return fail("in parameter file '" + file_name + "': " + e.what());
         }
       catch (const Interrupted &e)

@@ -360,7 +360,8 @@ namespace Step3
         pcout);
     }
     const double training_seconds = training_timer.wall_time();
-    save_module(networks.module(), output.directory + "/correctors.pt");
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      save_module(networks.module(), output.directory + "/correctors.pt");
     const auto energies = networks.energy_diagnostics();
     summary.set_metric("training_seconds", training_seconds);
     summary.set_metric("training_iterations", result.iterations);

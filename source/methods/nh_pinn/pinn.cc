@@ -732,10 +732,9 @@ namespace neuhom
                                                    Y.index({Slice(), 0}),
                                                    Y.index({Slice(), 1}));
       const auto identity = torch::eye(2, torch::kFloat64);
-      const std::array<torch::Tensor, 2> flux = {chi1.corrector_gradient(Y) +
-                                                   identity[0],
-                                                 chi2.corrector_gradient(Y) +
-                                                   identity[1]};
+      const std::array<torch::Tensor, 2> flux = {
+        {chi1.corrector_gradient(Y) + identity[0],
+         chi2.corrector_gradient(Y) + identity[1]}};
       for (unsigned int i = 0; i < 2; ++i)
         {
           result.formula[i][0] = c1[i];

@@ -25,10 +25,13 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined"
 cmake --build "$build" -j "$jobs"
 
-# The Debian libraries are not instrumented and are loaded before libasan
-# would be by default; the sanitizer runtime must come first.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_odr_violation=0:suppressions=$root/contrib/sanitize/asan.supp"
-export LSAN_OPTIONS="suppressions=$root/contrib/sanitize/lsan.supp:print_suppressions=0"
+# The Debian libraries are not instrumented (no frame pointers): the slow
+# unwinder is needed to attribute their allocations to them, and OpenMPI must
+# keep its dlopen'ed components loaded, otherwise their frames show up as
+# "<unknown module>" at exit and no suppression can name them.
+export OMPI_MCA_mca_base_component_disable_dlclose=1
+export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=1:suppressions=$root/contrib/sanitize/asan.supp"
+export LSAN_OPTIONS="suppressions=$root/contrib/sanitize/lsan.supp:print_suppressions=1:fast_unwind_on_malloc=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$root/contrib/sanitize/ubsan.supp"
 cd "$build"
 start=$SECONDS

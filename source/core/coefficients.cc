@@ -210,6 +210,14 @@ namespace neuhom
                         Patterns::Integer(0),
                         "Seed of the field; the same seed gives the same field "
                         "on any number of MPI ranks.");
+      prm.declare_entry(
+        "Factor",
+        "1",
+        Patterns::Anything(),
+        "g(x, t) > 0 multiplying the cell values, a muParser expression of "
+        "x, y, z (in 3D), t, eps and pi: e.g. a moving inclusion "
+        "1 + 9*((x - 0.25 - 5*t)^2 + (y - 0.5)^2 < 0.02) makes the "
+        "checkerboard time-dependent.");
     }
 
 
@@ -219,7 +227,8 @@ namespace neuhom
     {
       initialize(prm.get_double("Minimum value"),
                  prm.get_double("Maximum value"),
-                 prm.get_integer("Random seed"));
+                 prm.get_integer("Random seed"),
+                 prm.get("Factor"));
     }
 
 
@@ -227,8 +236,20 @@ namespace neuhom
     void
     RandomCheckerboard<dim>::initialize(const double        alpha_,
                                         const double        beta_,
-                                        const std::uint64_t seed_)
+                                        const std::uint64_t seed_,
+                                        const std::string  &factor_text)
     {
+      if (factor_text != "1")
+        {
+          factor =
+            make_parser<dim>(factor_text, {{"eps", this->eps}}, "Factor");
+          time_dependent = uses_time(factor_text);
+        }
+      else
+        {
+          factor.reset();
+          time_dependent = false;
+        }
       require(alpha_ > 0, "Minimum value", "must be positive");
       require(beta_ >= alpha_,
               "Maximum value",
@@ -244,7 +265,26 @@ namespace neuhom
     RandomCheckerboard<dim>::value(const Point<dim> &p,
                                    const unsigned int) const
     {
-      return alpha + (beta - alpha) * this->uniform_value(p);
+      const double cell_value = alpha + (beta - alpha) * this->uniform_value(p);
+      return factor ? cell_value * factor->value(p) : cell_value;
+    }
+
+
+    template <int dim>
+    void
+    RandomCheckerboard<dim>::set_time(const double t)
+    {
+      Function<dim>::set_time(t);
+      if (factor)
+        factor->set_time(t);
+    }
+
+
+    template <int dim>
+    bool
+    RandomCheckerboard<dim>::is_time_dependent() const
+    {
+      return time_dependent;
     }
 
 

@@ -9,13 +9,36 @@ namespace neuhom
     namespace
     {
       volatile std::sig_atomic_t received_signal = 0;
+      volatile std::sig_atomic_t polling_scopes  = 0;
 
       extern "C" void
       record_signal(const int signal)
       {
+        // Outside a loop that polls, nobody would act on the request: end
+        // the process as if there were no handler (signal() and raise()
+        // are async-signal-safe). Outputs are written atomically, so a
+        // good file is never left truncated.
+        if (polling_scopes == 0)
+          {
+            std::signal(signal, SIG_DFL);
+            std::raise(signal);
+            return;
+          }
         received_signal = signal;
       }
     } // namespace
+
+
+    PollingScope::PollingScope()
+    {
+      polling_scopes = polling_scopes + 1;
+    }
+
+
+    PollingScope::~PollingScope()
+    {
+      polling_scopes = polling_scopes - 1;
+    }
 
 
     void

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/resource.h>
+
 namespace neuhom
 {
   namespace
@@ -71,6 +73,13 @@ namespace neuhom
   void
   Summary::write(const std::string &directory) const
   {
+    // Peak resident memory (Linux reports kiB), for the benchmark tables;
+    // collective, so every rank calls write().
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    const double peak_mib = usage.ru_maxrss / 1024.;
+    const double max_peak = Utilities::MPI::max(peak_mib, comm);
+    const double sum_peak = Utilities::MPI::sum(peak_mib, comm);
     if (Utilities::MPI::this_mpi_process(comm) != 0)
       return;
 
@@ -86,6 +95,8 @@ namespace neuhom
     summary["timings"] = nlohmann::json::object();
     for (const auto &[name, value] : timings)
       summary["timings"][name] = value;
+    summary["peak_memory_mib"] = {{"max_per_rank", max_peak},
+                                  {"sum_over_ranks", sum_peak}};
 
     write_file_atomically(directory + "/summary.json", summary.dump(2) + "\n");
   }

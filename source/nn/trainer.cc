@@ -572,6 +572,8 @@ namespace neuhom
   Trainer::train(const LossFunction       &loss_function,
                  const ConditionalOStream &out)
   {
+    // SIGTERM/SIGINT are polled after each iteration (see interrupted()).
+    const stop_request::PollingScope polling;
     if (!ascent_optimizer && !ascent_parameters.empty())
       ascent_optimizer = std::make_unique<torch::optim::Adam>(
         ascent_parameters,

@@ -139,6 +139,26 @@ test_random_checkerboard()
                a->value(Point<2>(0.3, 0.4)),
              "seed matters");
 
+  // A factor g(x, t) makes it time-dependent: a moving inclusion that
+  // multiplies the cell values by 10 where it is.
+  CHECK_THAT(!a->is_time_dependent(), "the default factor 1 is static");
+  std::string moving = settings;
+  moving.replace(moving.find("    set Random seed"),
+                 0,
+                 "    set Factor = 1 + 9*((x - 0.25 - 5*t)^2 + "
+                 "(y - 0.5)^2 < 0.02)\n");
+  const auto b = create<2>(moving);
+  CHECK_THAT(b->is_time_dependent(), "the factor uses t");
+  const Point<2> left(0.25, 0.5), right(0.75, 0.5);
+  b->set_time(0);
+  CHECK_THAT(std::abs(b->value(left) - 10 * a->value(left)) < 1e-12,
+             "inside the inclusion at t = 0");
+  CHECK_THAT(b->value(right) == a->value(right), "outside at t = 0");
+  b->set_time(0.1);
+  CHECK_THAT(b->value(left) == a->value(left), "left behind at t = 0.1");
+  CHECK_THAT(std::abs(b->value(right) - 10 * a->value(right)) < 1e-12,
+             "the inclusion arrived at t = 0.1");
+
   const auto a3 = create<3>(settings);
   deallog << "random checkerboard 3D: integral = " << std::setprecision(12)
           << integral_on_distributed_mesh(*a3) << std::setprecision(6)

@@ -109,13 +109,24 @@ namespace neuhom
       parse_parameters(ParameterHandler &prm);
 
       void
-      initialize(double alpha, double beta, std::uint64_t seed);
+      initialize(double             alpha,
+                 double             beta,
+                 std::uint64_t      seed,
+                 const std::string &factor = "1");
 
       double
       value(const Point<dim> &p, unsigned int component = 0) const override;
+      void
+      set_time(double t) override;
+      bool
+      is_time_dependent() const override;
 
     private:
       double alpha = 1, beta = 1;
+      // The "Factor" expression g(x, t) multiplying the cell values; null
+      // for the default g = 1, which then costs nothing.
+      std::unique_ptr<FunctionParser<dim>> factor;
+      bool                                 time_dependent = false;
     };
 
 

@@ -11,9 +11,11 @@ namespace neuhom
   /**
    * A request to stop early, made by SIGTERM (what schedulers send before
    * they kill a job) or SIGINT (Ctrl-C). run_program() installs the
-   * handlers; the handler only records the signal, and long loops (the
-   * Trainer's iterations) poll stop_requested() at points where they can
-   * save their state, then throw Interrupted.
+   * handlers. Inside a PollingScope the handler only records the signal,
+   * and the loop (the Trainer's iterations) polls stop_requested() at points
+   * where it can save its state, then throws Interrupted. Outside of every
+   * PollingScope (mesh set-up, solvers, data generation) the signal ends
+   * the process at once, as without a handler.
    */
   namespace stop_request
   {
@@ -28,6 +30,21 @@ namespace neuhom
      */
     int
     stop_requested(MPI_Comm comm);
+
+    /**
+     * While an object of this class lives, SIGTERM and SIGINT are recorded
+     * for stop_requested() instead of ending the process: create one around
+     * a loop that polls.
+     */
+    class PollingScope
+    {
+    public:
+      PollingScope();
+      ~PollingScope();
+      PollingScope(const PollingScope &) = delete;
+      PollingScope &
+      operator=(const PollingScope &) = delete;
+    };
 
     /** Forget a request once it is handled, for code that goes on. */
     void

@@ -42,6 +42,10 @@ namespace neuhom
     void
     set_timings(const TimerOutput &timer);
 
+    /**
+     * Write summary.json into @p directory (rank 0), with the peak resident
+     * memory of the ranks. Collective: every rank must call it.
+     */
     void
     write(const std::string &directory) const;
 

@@ -1,0 +1,149 @@
+"""Table and error-vs-cost plot of the common benchmark problem from the
+summary.json and lod-sweep.csv files that contrib/bench/common-problem.sh
+writes into OUT:
+
+    common-problem-table.py OUT FIGURE.png
+"""
+import csv
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+out, figure = sys.argv[1], sys.argv[2]
+
+NOT_RUN = [
+    ("Deep Ritz LOD (step-3)", "not run on this problem yet",
+     "step-3 learns correctors for its own parametrized families (Example 1 "
+     "fields, the battery); the parabolic benchmark is its use case (the "
+     "coefficient changes every step), which needs step-3 to take a "
+     "registered coefficient"),
+    ("operator compression (step-4)", "not run on this problem yet",
+     "the network is trained on the paper's classes (values in [1, 5]); this "
+     "problem needs training data with contrast 1:100 at eps = 1/128, i.e. "
+     "the paper-scale data set"),
+    ("hybrid PINN (step-5)", "does not apply",
+     "its fine problem has the right-hand side q + d/dx1 K_eps and a PINN "
+     "residual with derivatives of K_eps: a checkerboard has jumps"),
+    ("NH-PINN (step-6)", "does not apply",
+     "homogenization by cell problems needs a periodic coefficient; a random "
+     "checkerboard is not periodic"),
+    ("Brownian walkers (step-7)", "does not apply",
+     "the drift V = grad a / (2a) needs a differentiable coefficient"),
+]
+
+
+def summary(name):
+    with open(f"{out}/{name}/summary.json") as f:
+        return json.load(f)
+
+
+def sweep(name):
+    with open(f"{out}/{name}/lod-sweep.csv") as f:
+        return list(csv.DictReader(f))
+
+
+# problem, method, L2, energy, offline s, online s, memory, ranks. Elliptic:
+# offline = the correctors, online = coarse assembly and solve (fine FEM:
+# assembly and solve). Parabolic: the coefficient changes at every step, so
+# the corrector updates are part of the time loop and everything is online.
+rows = []
+galerkin = summary("elliptic-galerkin")
+m = galerkin["metrics"]
+memory = galerkin["peak_memory_mib"]["max_per_rank"]
+ranks = galerkin["mpi_ranks"]
+rows.append(("elliptic", "fine FEM, h = 1/512 (reference)", 0, 0, None,
+             m["fine_solve_seconds"], memory, ranks))
+by_h = {}
+for r in sweep("elliptic-galerkin"):
+    by_h[r["coarse_cells"]] = r
+for n, r in sorted(by_h.items(), key=lambda x: int(x[0])):
+    rows.append(("elliptic", f"coarse Q1 FEM, H = 1/{n}",
+                 float(r["coarse_fem_rel_l2_error_vs_fine"]),
+                 float(r["coarse_fem_rel_energy_error_vs_fine"]), None, None,
+                 None, ranks))
+for name, label in (("elliptic-galerkin", "LOD Galerkin"),
+                    ("elliptic-petrov-galerkin", "LOD Petrov-Galerkin")):
+    s = summary(name)
+    for r in sweep(name):
+        rows.append(("elliptic", f"{label}, H = 1/{r['coarse_cells']}, "
+                     f"l = {r['layers']}",
+                     float(r["lod_rel_l2_error_vs_fine"]),
+                     float(r["lod_rel_energy_error_vs_fine"]),
+                     float(r["corrector_seconds"]),
+                     float(r["coarse_solve_seconds"]),
+                     s["peak_memory_mib"]["max_per_rank"], s["mpi_ranks"]))
+
+parabolic = summary("parabolic")
+m = parabolic["metrics"]
+p = parabolic["parameters"]
+steps = round(float(p["Time stepping"]["Final time"]) /
+              float(p["Time stepping"]["Time step"]))
+lod = p["LOD"]
+memory = parabolic["peak_memory_mib"]["max_per_rank"]
+rows.append(("parabolic", f"fine FEM, {steps} steps (reference)", 0, 0, None,
+             m["fine_seconds_per_step"] * steps, memory, ranks))
+for suffix, label in (("_full_update", "every corrector at every step"),
+                      ("", "correctors whose patch changed by > "
+                       f"{float(lod['Corrector update tolerance']):g}")):
+    rows.append(("parabolic",
+                 f"LOD Galerkin, H = 1/{lod['Coarse cells per direction']}, "
+                 f"l = {lod['Oversampling layers']}: {label} "
+                 f"({int(m['n_patches_recomputed' + suffix])} patch solves)",
+                 m["lod_rel_l2_error_vs_fine_at_T" + suffix],
+                 m["lod_rel_energy_error_vs_fine_at_T" + suffix],
+                 None, m["lod_total_seconds" + suffix], memory, ranks))
+
+
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+
+print("| problem | method | rel. L2 error vs fine | rel. energy error vs fine "
+      "| offline s | online s | peak memory MiB per rank (whole run) "
+      "| MPI ranks |")
+print("|---|---|---|---|---|---|---|---|")
+for problem, method, l2, energy, offline, online, memory, n in rows:
+    print(f"| {problem} | {method} | {fmt(l2, '.3g')} | {fmt(energy, '.3g')} "
+          f"| {fmt(offline, '.3g')} | {fmt(online, '.3g')} "
+          f"| {fmt(memory, '.0f')} | {n} |")
+for method, status, reason in NOT_RUN:
+    print(f"| both | {method} | {status}: {reason} | | | | | |")
+
+# Error against cost (offline + online seconds); the fine FEM reference is
+# the vertical line of its cost, coarse FEM the dotted error levels.
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+for ax, problem in zip(axes, ("elliptic", "parabolic")):
+    reference = [r for r in rows if r[0] == problem and r[2] == 0][0]
+    ax.axvline(reference[5], color="k", ls="--", label="fine FEM (reference)")
+    # Coarse FEM costs next to nothing (not timed): its error levels.
+    coarse = [r for r in rows
+              if r[0] == problem and r[1].startswith("coarse Q1 FEM")]
+    for i, r in enumerate(coarse):
+        ax.axhline(r[3], color="gray", ls=":", lw=1,
+                   label="coarse Q1 FEM, H = 1/8 ... 1/32" if i == 0 else None)
+    for family, marker in (("LOD Galerkin", "o"), ("LOD Petrov-Galerkin", "^")):
+        points = [r for r in rows if r[0] == problem and r[1].startswith(family)]
+        if not points:
+            continue
+        cost = [(r[4] or 0) + (r[5] or 0) for r in points]
+        ax.loglog(cost, [r[3] for r in points], marker, label=family)
+        if family == "LOD Galerkin":
+            for r, x in zip(points, cost):
+                label = r[1].split(", ", 1)[1]
+                label = (label.split(": ")[1].split(" (")[0] if ": " in label
+                         else label)
+                ax.annotate(label, (x, r[3]),
+                            fontsize=6, xytext=(4, 2),
+                            textcoords="offset points")
+    ax.set_title(f"{problem} benchmark (eps = 1/128, contrast 1:100)")
+    ax.set_xlabel("seconds (offline + online), " + str(ranks) + " MPI ranks")
+    ax.set_ylabel("relative energy error vs fine FEM")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(figure, dpi=120)
+print(f"\n(figure: {figure})")

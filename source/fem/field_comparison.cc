@@ -6,9 +6,9 @@ namespace neuhom
 {
   template <int dim>
   FieldDifference
-  compare_with_fine(const DiffusionProblem<dim>  &fine,
-                    const Coefficient<dim>       &coefficient,
-                    const StructuredQ1Field<dim> &other)
+  compare_with_fine(const DiffusionProblem<dim> &fine,
+                    const Coefficient<dim>      &coefficient,
+                    const PointField<dim>       &other)
   {
     const auto                 &dof_handler = fine.get_dof_handler();
     const auto                 &quadrature  = fine.get_quadrature();
@@ -52,17 +52,16 @@ namespace neuhom
             std::sqrt(sums[3])};
   }
 
-
   template FieldDifference
   compare_with_fine(const DiffusionProblem<1> &,
                     const Coefficient<1> &,
-                    const StructuredQ1Field<1> &);
+                    const PointField<1> &);
   template FieldDifference
   compare_with_fine(const DiffusionProblem<2> &,
                     const Coefficient<2> &,
-                    const StructuredQ1Field<2> &);
+                    const PointField<2> &);
   template FieldDifference
   compare_with_fine(const DiffusionProblem<3> &,
                     const Coefficient<3> &,
-                    const StructuredQ1Field<3> &);
+                    const PointField<3> &);
 } // namespace neuhom

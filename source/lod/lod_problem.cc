@@ -126,9 +126,10 @@ namespace neuhom
   template <int dim>
   struct LODProblem<dim>::DistributedSolver
   {
-    SolverControl                     control{1, 0, false, false};
-    IndexSet                          owned;
-    TrilinosWrappers::SparseMatrix    matrix;
+    SolverControl control{1, 0, false, false};
+    IndexSet      owned;
+    // stiffness and mass as assembled, matrix = their combination solved.
+    TrilinosWrappers::SparseMatrix    stiffness, mass, matrix;
     TrilinosWrappers::SolverDirect    direct;
     TrilinosWrappers::PreconditionAMG amg;
     TrilinosWrappers::MPI::Vector     x, b;
@@ -171,10 +172,18 @@ namespace neuhom
 
     // Coarse couplings: vertices whose corrected basis functions (support
     // N^l of the vertex patch) overlap; Petrov-Galerkin needs fewer.
+    // Replicated: all rows on every rank; distributed: the rows of the
+    // locally owned unknowns (contiguous blocks per rank) only.
+    const std::size_t n_free = free_vertex.size();
+    IndexSet          rows(n_free);
+    if (parameters.coarse_solver == CoarseSolver::replicated_direct)
+      rows.add_range(0, n_free);
+    else
+      rows.add_range(n_free * rank / n_ranks, n_free * (rank + 1) / n_ranks);
     const unsigned int reach =
       parameters.petrov_galerkin ? layers + 1 : 2 * layers + 2;
-    DynamicSparsityPattern dsp(free_vertex.size());
-    for (unsigned int i = 0; i < free_vertex.size(); ++i)
+    DynamicSparsityPattern dsp(n_free, n_free, rows);
+    for (const auto i : rows)
       {
         const auto     center = grid.coarse_vertex_index(free_vertex[i]);
         GridIndex<dim> lower, extent;
@@ -197,26 +206,23 @@ namespace neuhom
             dsp.add(i, vertex_to_free[grid.coarse_vertex(index)]);
           }
       }
-    sparsity.copy_from(dsp);
-    stiffness.reinit(sparsity);
-    mass.reinit(sparsity);
-
-    system_matrix.reinit(sparsity);
-
-    if (parameters.coarse_solver != CoarseSolver::replicated_direct)
+    if (parameters.coarse_solver == CoarseSolver::replicated_direct)
       {
-        // Rows of the coarse unknowns in contiguous blocks per rank.
-        distributed         = std::make_unique<DistributedSolver>();
-        const std::size_t n = free_vertex.size();
-        distributed->owned  = IndexSet(n);
-        distributed->owned.add_range(n * rank / n_ranks,
-                                     n * (rank + 1) / n_ranks);
-        distributed->matrix.reinit(distributed->owned,
-                                   distributed->owned,
-                                   sparsity,
-                                   comm);
-        distributed->x.reinit(distributed->owned, comm);
-        distributed->b.reinit(distributed->owned, comm);
+        sparsity.copy_from(dsp);
+        stiffness.reinit(sparsity);
+        mass.reinit(sparsity);
+        system_matrix.reinit(sparsity);
+      }
+    else
+      {
+        distributed        = std::make_unique<DistributedSolver>();
+        distributed->owned = rows;
+        for (auto *matrix : {&distributed->stiffness,
+                             &distributed->mass,
+                             &distributed->matrix})
+          matrix->reinit(rows, rows, dsp, comm);
+        distributed->x.reinit(rows, comm);
+        distributed->b.reinit(rows, comm);
       }
   }
 
@@ -465,10 +471,38 @@ namespace neuhom
 
   template <int dim>
   void
+  LODProblem<dim>::add_to_matrix(
+    const bool                                  to_stiffness,
+    const unsigned int                          row,
+    const std::vector<types::global_dof_index> &columns,
+    const std::vector<double>                  &values)
+  {
+    if (distributed)
+      (to_stiffness ? distributed->stiffness : distributed->mass)
+        .add(row, columns.size(), columns.data(), values.data(), false);
+    else
+      {
+        SparseMatrix<double> &matrix = to_stiffness ? stiffness : mass;
+        for (unsigned int c = 0; c < columns.size(); ++c)
+          matrix.add(row, columns[c], values[c]);
+      }
+  }
+
+
+  template <int dim>
+  void
   LODProblem<dim>::assemble_matrices()
   {
-    stiffness              = 0;
-    mass                   = 0;
+    if (distributed)
+      {
+        distributed->stiffness = 0;
+        distributed->mass      = 0;
+      }
+    else
+      {
+        stiffness = 0;
+        mass      = 0;
+      }
     const unsigned int n_v = NestedGrid<dim>::vertices_per_cell;
     const unsigned int n_e = grid.n_fine_cells_per_coarse_cell();
     const unsigned int n_q = grid.n_quadrature_points();
@@ -517,15 +551,24 @@ namespace neuhom
             for (const unsigned int z : vertices)
               rows.push_back(vertex_to_free[z]);
           }
+        // The columns: free vertices only (basis_vertices).
+        std::vector<types::global_dof_index> columns(B.n());
+        for (unsigned int c = 0; c < B.n(); ++c)
+          columns[c] = vertex_to_free[vertices[c]];
+        std::vector<double> values(B.n());
         for (unsigned int i = 0; i < rows.size(); ++i)
           if (rows[i] >= 0)
-            for (unsigned int c = 0; c < B.n(); ++c)
-              {
-                const unsigned int col = vertex_to_free[vertices[c]];
-                mass.add(rows[i], col, local_M(i, c));
-                if (!parameters.petrov_galerkin)
-                  stiffness.add(rows[i], col, local_A(i, c));
-              }
+            {
+              for (unsigned int c = 0; c < B.n(); ++c)
+                values[c] = local_M(i, c);
+              add_to_matrix(false, rows[i], columns, values);
+              if (!parameters.petrov_galerkin)
+                {
+                  for (unsigned int c = 0; c < B.n(); ++c)
+                    values[c] = local_A(i, c);
+                  add_to_matrix(true, rows[i], columns, values);
+                }
+            }
       }
 
     if (parameters.petrov_galerkin)
@@ -535,16 +578,31 @@ namespace neuhom
             const int row = vertex_to_free[correctors.block_rows[i]];
             if (row < 0)
               continue;
+            std::vector<types::global_dof_index> columns;
+            std::vector<double>                  values;
             for (unsigned int v = 0; v < n_v; ++v)
               {
                 const int col = vertex_to_free[grid.cell_vertex(K, v)];
                 if (col >= 0)
-                  stiffness.add(row, col, correctors.local_block(i, v));
+                  {
+                    columns.push_back(col);
+                    values.push_back(correctors.local_block(i, v));
+                  }
               }
+            add_to_matrix(true, row, columns, values);
           }
 
-    sum_over_ranks(stiffness);
-    sum_over_ranks(mass);
+    if (distributed)
+      {
+        // Rows owned elsewhere go to their owners.
+        distributed->stiffness.compress(VectorOperation::add);
+        distributed->mass.compress(VectorOperation::add);
+      }
+    else
+      {
+        sum_over_ranks(stiffness);
+        sum_over_ranks(mass);
+      }
     factorized_factors = {-1, -1};
   }
 
@@ -597,8 +655,25 @@ namespace neuhom
                          const double          stiffness_factor,
                          const double          mass_factor) const
   {
-    Vector<double> u(free_vertex.size()), y(free_vertex.size()),
-      result(grid.n_coarse_vertices());
+    Vector<double> result(grid.n_coarse_vertices());
+    if (distributed)
+      {
+        const DistributedSolver      &d = *distributed;
+        TrilinosWrappers::MPI::Vector x(d.owned, comm), y(x), m(x);
+        for (const auto i : d.owned)
+          x[i] = U[free_vertex[i]];
+        x.compress(VectorOperation::insert);
+        d.stiffness.vmult(y, x);
+        y *= stiffness_factor;
+        d.mass.vmult(m, x);
+        y.add(mass_factor, m);
+        for (const auto i : d.owned)
+          result[free_vertex[i]] = y[i];
+        Utilities::MPI::sum(result, comm, result);
+        return result;
+      }
+
+    Vector<double> u(free_vertex.size()), y(free_vertex.size());
     for (unsigned int i = 0; i < free_vertex.size(); ++i)
       u[i] = U[free_vertex[i]];
     stiffness.vmult(y, u);
@@ -662,18 +737,10 @@ namespace neuhom
     DistributedSolver &d = *distributed;
     if (factorized_factors != std::make_pair(stiffness_factor, mass_factor))
       {
-        // The owned rows of the summed matrices.
-        d.matrix = 0;
         // (stiffness and mass share one sparsity pattern).
-        for (const auto i : d.owned)
-          for (auto a = stiffness.begin(i), m = mass.begin(i);
-               a != stiffness.end(i);
-               ++a, ++m)
-            d.matrix.set(i,
-                         a->column(),
-                         stiffness_factor * a->value() +
-                           mass_factor * m->value());
-        d.matrix.compress(VectorOperation::insert);
+        d.matrix.copy_from(d.stiffness);
+        d.matrix *= stiffness_factor;
+        d.matrix.add(mass_factor, d.mass);
         if (parameters.coarse_solver == CoarseSolver::distributed_direct)
           d.direct.initialize(d.matrix);
         else
@@ -717,6 +784,66 @@ namespace neuhom
 
   template <int dim>
   std::vector<double>
+  LODProblem<dim>::cell_values(const unsigned int    cell,
+                               const Vector<double> &U) const
+  {
+    const FullMatrix<double>        &B        = bases.at(cell);
+    const std::vector<unsigned int> &vertices = basis_vertices.at(cell);
+    std::vector<double>              values(B.m(), 0.);
+    for (unsigned int i = 0; i < B.m(); ++i)
+      for (unsigned int c = 0; c < B.n(); ++c)
+        values[i] += B(i, c) * U[vertices[c]];
+    return values;
+  }
+
+
+  template <int dim>
+  BlockQ1Field<dim>
+  LODProblem<dim>::reconstruct(const Vector<double>            &U,
+                               const std::vector<unsigned int> &cells) const
+  {
+    BlockQ1Field<dim> field(grid.coarse_cells_per_direction(),
+                            grid.refinement());
+    // Ask the owner of every cell that is not ours for its values.
+    std::map<unsigned int, std::vector<unsigned int>> requests;
+    for (const unsigned int cell : cells)
+      {
+        AssertThrow(cell < grid.n_coarse_cells(),
+                    ExcMessage("no coarse cell " + std::to_string(cell)));
+        if (is_locally_owned(cell))
+          field.set_block(cell, cell_values(cell, U));
+        else
+          requests[owner(cell)].push_back(cell);
+      }
+    const auto asked = Utilities::MPI::some_to_some(comm, requests);
+    std::map<unsigned int, std::vector<double>> answers;
+    for (const auto &[rank_asking, asked_cells] : asked)
+      {
+        std::vector<double> &answer = answers[rank_asking];
+        for (const unsigned int cell : asked_cells)
+          {
+            const std::vector<double> values = cell_values(cell, U);
+            answer.insert(answer.end(), values.begin(), values.end());
+          }
+      }
+    const auto         received = Utilities::MPI::some_to_some(comm, answers);
+    const unsigned int n        = grid.n_cell_nodes();
+    for (const auto &[sender, values] : received)
+      {
+        const std::vector<unsigned int> &asked_cells = requests.at(sender);
+        AssertThrow(values.size() == asked_cells.size() * n,
+                    ExcInternalError());
+        for (unsigned int k = 0; k < asked_cells.size(); ++k)
+          field.set_block(asked_cells[k],
+                          std::vector<double>(values.begin() + k * n,
+                                              values.begin() + (k + 1) * n));
+      }
+    return field;
+  }
+
+
+  template <int dim>
+  std::vector<double>
   LODProblem<dim>::reconstruct(const Vector<double> &U) const
   {
     std::vector<double> u(grid.n_fine_nodes(), 0.);
@@ -751,6 +878,34 @@ namespace neuhom
 
 
   template <int dim>
+  const SparseMatrix<double> &
+  LODProblem<dim>::stiffness_matrix() const
+  {
+    AssertThrow(!distributed,
+                ExcMessage("LODProblem::stiffness_matrix(): the coarse "
+                           "matrices are row-distributed with LOD/Coarse "
+                           "solver = distributed direct or distributed "
+                           "iterative; use apply(), or the replicated direct "
+                           "solver to access the replicated matrix"));
+    return stiffness;
+  }
+
+
+  template <int dim>
+  const SparseMatrix<double> &
+  LODProblem<dim>::mass_matrix() const
+  {
+    AssertThrow(!distributed,
+                ExcMessage("LODProblem::mass_matrix(): the coarse matrices "
+                           "are row-distributed with LOD/Coarse solver = "
+                           "distributed direct or distributed iterative; use "
+                           "apply(), or the replicated direct solver to "
+                           "access the replicated matrix"));
+    return mass;
+  }
+
+
+  template <int dim>
   const FullMatrix<double> &
   LODProblem<dim>::cell_basis(const unsigned int cell) const
   {
@@ -770,6 +925,30 @@ namespace neuhom
   void
   LODProblem<dim>::write_matrix_market(const std::string &file_name) const
   {
+    // Entries as (row, column, value), 1-based; distributed rows are
+    // gathered on rank 0.
+    std::vector<double> entries;
+    if (distributed)
+      {
+        for (const auto i : distributed->owned)
+          for (auto entry = distributed->stiffness.begin(i);
+               entry != distributed->stiffness.end(i);
+               ++entry)
+            entries.insert(entries.end(),
+                           {double(entry->row() + 1),
+                            double(entry->column() + 1),
+                            entry->value()});
+        const auto all = Utilities::MPI::gather(comm, entries, 0);
+        entries.clear();
+        for (const auto &part : all)
+          entries.insert(entries.end(), part.begin(), part.end());
+      }
+    else if (rank == 0)
+      for (auto entry = stiffness.begin(); entry != stiffness.end(); ++entry)
+        entries.insert(entries.end(),
+                       {double(entry->row() + 1),
+                        double(entry->column() + 1),
+                        entry->value()});
     if (rank != 0)
       return;
     std::ofstream out(file_name);
@@ -779,11 +958,12 @@ namespace neuhom
         << ", l = " << parameters.layers_text()
         << "), unknowns = interior coarse vertices in lexicographic order\n"
         << free_vertex.size() << ' ' << free_vertex.size() << ' '
-        << sparsity.n_nonzero_elements() << '\n'
+        << entries.size() / 3 << '\n'
         << std::setprecision(17);
-    for (auto entry = stiffness.begin(); entry != stiffness.end(); ++entry)
-      out << entry->row() + 1 << ' ' << entry->column() + 1 << ' '
-          << entry->value() << '\n';
+    for (std::size_t k = 0; k < entries.size(); k += 3)
+      out << static_cast<unsigned int>(entries[k]) << ' '
+          << static_cast<unsigned int>(entries[k + 1]) << ' ' << entries[k + 2]
+          << '\n';
   }
 
 

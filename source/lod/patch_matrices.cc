@@ -1,8 +1,8 @@
+#include <neuhom/lod/patch_assembly.h>
 #include <neuhom/lod/patch_matrices.h>
-#include <neuhom/lod/patch_problem.h>
 
-#include <cmath>
-#include <map>
+#include <algorithm>
+#include <tuple>
 
 namespace neuhom
 {
@@ -39,60 +39,36 @@ namespace neuhom
                       const CoefficientSamples<dim> &coefficient)
   {
     constexpr unsigned int n_v = NestedGrid<dim>::vertices_per_cell;
-    const unsigned int     n_e = grid.n_fine_cells_per_coarse_cell();
-    const unsigned int     n_q = grid.n_quadrature_points();
 
     PatchMatrices<dim> result;
-    result.cell                 = cell;
-    result.patch                = grid.patch(cell, layers);
-    const CellBox<dim> &box     = result.patch;
-    const unsigned int  n_nodes = grid.n_box_nodes(box);
-
-    std::vector<int> free_index(n_nodes, -1);
+    result.cell  = cell;
+    result.patch = grid.patch(cell, layers);
+    const PatchAssembly<dim> assembly(grid, result.patch, coefficient);
+    const unsigned int       n_nodes = assembly.n_nodes();
+    const unsigned int       n_free  = assembly.n_free();
     for (unsigned int i = 0; i < n_nodes; ++i)
-      if (!grid.box_node_on_boundary(box, i))
-        {
-          free_index[i] = result.free_nodes.size();
-          result.free_nodes.push_back(i);
-        }
-    const unsigned int n_free = result.free_nodes.size();
+      if (assembly.free_node(i) >= 0)
+        result.free_nodes.push_back(i);
 
-    // Fine stiffness of all cells of the box (S) and of K alone (A_K).
-    std::map<std::pair<unsigned int, unsigned int>, double> entries;
-    std::vector<unsigned int>                               box_cells;
-    for (unsigned int k = 0; k < box.n_cells(); ++k)
+    // S in coordinate form, both triangles, sorted by (row, column).
+    std::vector<int>    column_start, row_index;
+    std::vector<double> values;
+    assembly.stiffness_lower_triangle(column_start, row_index, values);
+    std::vector<std::tuple<unsigned int, unsigned int, double>> entries;
+    entries.reserve(2 * values.size());
+    for (unsigned int j = 0; j < n_free; ++j)
+      for (int k = column_start[j]; k < column_start[j + 1]; ++k)
+        {
+          const unsigned int i = row_index[k];
+          entries.emplace_back(i, j, values[k]);
+          if (i != j)
+            entries.emplace_back(j, i, values[k]);
+        }
+    std::sort(entries.begin(), entries.end());
+    for (const auto &[i, j, value] : entries)
       {
-        auto index = unflatten_index<dim>(k, box.size);
-        for (unsigned int d = 0; d < dim; ++d)
-          index[d] += box.lower[d];
-        box_cells.push_back(grid.coarse_cell(index));
-      }
-    FullMatrix<double> element(n_v, n_v),
-      cell_stiffness(grid.n_cell_nodes(), grid.n_cell_nodes());
-    for (const unsigned int c : box_cells)
-      {
-        const double *a = coefficient.cell(c);
-        for (unsigned int e = 0; e < n_e; ++e)
-          {
-            grid.fine_stiffness(a + e * n_q, element);
-            for (unsigned int p = 0; p < n_v; ++p)
-              for (unsigned int q = 0; q < n_v; ++q)
-                {
-                  const unsigned int lp = grid.fine_cell_node(e, p),
-                                     lq = grid.fine_cell_node(e, q);
-                  if (c == cell)
-                    cell_stiffness(lp, lq) += element(p, q);
-                  const int fp = free_index[grid.box_node(box, c, lp)],
-                            fq = free_index[grid.box_node(box, c, lq)];
-                  if (fp >= 0 && fq >= 0)
-                    entries[{fp, fq}] += element(p, q);
-                }
-          }
-      }
-    for (const auto &[index, value] : entries)
-      {
-        result.stiffness_rows.push_back(index.first);
-        result.stiffness_columns.push_back(index.second);
+        result.stiffness_rows.push_back(i);
+        result.stiffness_columns.push_back(j);
         result.stiffness_values.push_back(value);
       }
 
@@ -100,58 +76,27 @@ namespace neuhom
     const auto &P = grid.coarse_shape_values();
     result.rhs.reinit(n_free, n_v);
     result.element_energy.reinit(n_v);
+    Vector<double> gamma(n_nodes), A_gamma(n_nodes);
     for (unsigned int v = 0; v < n_v; ++v)
-      for (unsigned int i = 0; i < grid.n_cell_nodes(); ++i)
-        {
-          double Ag = 0;
-          for (unsigned int j = 0; j < grid.n_cell_nodes(); ++j)
-            Ag += cell_stiffness(i, j) * P(j, v);
-          result.element_energy[v] += P(i, v) * Ag;
-          const int f = free_index[grid.box_node(box, cell, i)];
-          if (f >= 0)
-            result.rhs(f, v) = Ag;
-        }
+      {
+        gamma   = 0;
+        A_gamma = 0;
+        for (unsigned int i = 0; i < grid.n_cell_nodes(); ++i)
+          gamma[grid.box_node(result.patch, cell, i)] = P(i, v);
+        assembly.add_cell_stiffness(cell, gamma, A_gamma);
+        result.element_energy[v] = gamma * A_gamma;
+        for (unsigned int i = 0; i < n_nodes; ++i)
+          if (assembly.free_node(i) >= 0)
+            result.rhs(assembly.free_node(i), v) = A_gamma[i];
+      }
 
     // C: the rows of I_H at the closed-box vertices, as in PatchProblem.
-    const std::vector<unsigned int> vertices = box_vertices(grid, box);
-    GridIndex<dim>                  vertex_extent;
-    for (unsigned int d = 0; d < dim; ++d)
-      vertex_extent[d] = box.size[d] + 1;
-    FullMatrix<double> all_rows(vertices.size(), n_free);
-    const auto        &L = grid.local_interpolation();
-    for (unsigned int k = 0; k < box.n_cells(); ++k)
-      {
-        const auto cell_index = unflatten_index<dim>(k, box.size);
-        for (unsigned int v = 0; v < n_v; ++v)
-          {
-            GridIndex<dim> vertex = cell_index;
-            for (unsigned int d = 0; d < dim; ++d)
-              vertex[d] += (v >> d) & 1;
-            const unsigned int row = flatten_index<dim>(vertex, vertex_extent);
-            const double weight    = grid.interpolation_weight(vertices[row]);
-            if (weight == 0)
-              continue;
-            for (unsigned int i = 0; i < grid.n_cell_nodes(); ++i)
-              {
-                const int j = free_index[grid.box_node(box, box_cells[k], i)];
-                if (j >= 0)
-                  all_rows(row, j) += weight * L(v, i);
-              }
-          }
-      }
-    std::vector<unsigned int> kept;
-    for (unsigned int row = 0; row < all_rows.m(); ++row)
-      {
-        double norm = 0;
-        for (unsigned int j = 0; j < n_free; ++j)
-          norm = std::max(norm, std::abs(all_rows(row, j)));
-        if (norm > 1e-14)
-          kept.push_back(row);
-      }
-    result.constraints.reinit(kept.size(), n_free);
-    for (unsigned int c = 0; c < kept.size(); ++c)
+    const std::vector<double> columns = assembly.constraint_columns();
+    const unsigned int        n_c = n_free == 0 ? 0 : columns.size() / n_free;
+    result.constraints.reinit(n_c, n_free);
+    for (unsigned int c = 0; c < n_c; ++c)
       for (unsigned int j = 0; j < n_free; ++j)
-        result.constraints(c, j) = all_rows(kept[c], j);
+        result.constraints(c, j) = columns[std::size_t(c) * n_free + j];
     return result;
   }
 

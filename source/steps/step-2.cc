@@ -13,7 +13,10 @@
  * problem LOD time stepping (with the LOD mass matrix) against fine FEM.
  *
  * The correctors are distributed over the MPI ranks by coarse cells; the
- * results do not depend on the number of ranks.
+ * results do not depend on the number of ranks. No rank ever holds a whole
+ * fine-grid vector: the fine FEM mesh is a p4est mesh, and each rank
+ * receives the LOD fine-scale field only on the coarse cells under its own
+ * part of it.
  * ------------------------------------------------------------------------- */
 
 #include <deal.II/base/conditional_ostream.h>
@@ -29,6 +32,7 @@
 #include <neuhom/core/progress.h>
 #include <neuhom/core/run_output.h>
 #include <neuhom/core/summary.h>
+#include <neuhom/fem/block_q1_field.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
 #include <neuhom/fem/fine_scale_inputs.h>
@@ -107,14 +111,32 @@ namespace Step2
 
   // @sect3{Output of the fine-scale LOD field}
   //
-  // The LOD reconstruction (I - C) u_H lives on the fine grid; we write it
-  // next to the fine FEM solution on the fine problem's distributed mesh.
+  // The LOD reconstruction (I - C) u_H lives on the fine grid. The fine FEM
+  // mesh is distributed by p4est, the LOD by blocks of coarse cells, and the
+  // two partitions differ: each rank therefore asks the LOD for the fine
+  // field on the coarse cells under its locally owned fine cells only
+  // (LODProblem::reconstruct() fetches those owned by other ranks). The
+  // result is evaluated at the fine quadrature points for the errors and at
+  // the fine vertices for output, next to the fine FEM solution.
+  template <int dim>
+  BlockQ1Field<dim>
+  reconstruct_under_fine_mesh(const LODProblem<dim>       &lod,
+                              const DiffusionProblem<dim> &fine,
+                              const Vector<double>        &U)
+  {
+    return lod.reconstruct(
+      U,
+      blocks_under_owned_cells(fine.get_dof_handler().get_triangulation(),
+                               lod.get_grid().coarse_cells_per_direction()));
+  }
+
+
   template <int dim>
   void
-  write_fields(const DiffusionProblem<dim>  &fine,
-               const StructuredQ1Field<dim> &lod,
-               const std::string            &directory,
-               const std::string            &name)
+  write_fields(const DiffusionProblem<dim> &fine,
+               const BlockQ1Field<dim>     &lod,
+               const std::string           &directory,
+               const std::string           &name)
   {
     const auto                   &dof_handler = fine.get_dof_handler();
     TrilinosWrappers::MPI::Vector lod_values(dof_handler.locally_owned_dofs(),
@@ -277,10 +299,9 @@ namespace Step2
                   lod.assemble_matrices();
                   U = lod.solve(lod.load(*functions.right_hand_side));
                 }
-                const double solve_seconds = solve_timer.wall_time();
-                const StructuredQ1Field<dim> lod_field(
-                  mesh.fine_cells_per_direction,
-                  lod.reconstruct(U));
+                const double            solve_seconds = solve_timer.wall_time();
+                const BlockQ1Field<dim> lod_field =
+                  reconstruct_under_fine_mesh(lod, fine, U);
                 const FieldDifference error =
                   compare_with_fine(fine, *coefficient, lod_field);
 
@@ -377,9 +398,9 @@ namespace Step2
             [](unsigned int, double, const Vector<double> &) {});
           const double lod_seconds = lod_timer.wall_time();
           coefficient->set_time(time.final_time);
-          const StructuredQ1Field<dim> lod_field(mesh.fine_cells_per_direction,
-                                                 lod.reconstruct(U));
-          const FieldDifference        error =
+          const BlockQ1Field<dim> lod_field =
+            reconstruct_under_fine_mesh(lod, fine, U);
+          const FieldDifference error =
             compare_with_fine(fine, *coefficient, lod_field);
 
           const double n_steps = time.n_steps();

@@ -4,8 +4,14 @@
 //   Petrov-Galerkin LOD is as accurate as Galerkin LOD;
 // - the coarse solution on all ranks equals the one computed by rank 0
 //   alone (relative difference < 1e-10), with the replicated coarse solver
-//   and with the distributed Trilinos matrix (Amesos KLU; CG + AMG agrees
-//   to its tolerance);
+//   and with the distributed Trilinos matrices assembled in place (Amesos
+//   KLU, CG/GMRES + AMG), Galerkin and Petrov-Galerkin; the distributed
+//   modes agree with the replicated solve, apply() too, and
+//   stiffness_matrix() refuses them with an exception;
+// - the fine-scale reconstruction on the coarse cells under each rank's
+//   part of the fine p4est mesh (fetched from their owners) equals the
+//   replicated reconstruction at every node (< 1e-12), and the errors
+//   against the fine FEM from both are the same;
 // - parabolic LOD (backward Euler) with a time-dependent coefficient:
 //   recomputing all correctors vs only the patches whose coefficient
 //   changed by more than a tolerance (fewer patches, same accuracy);
@@ -15,6 +21,7 @@
 #include <deal.II/base/timer.h>
 
 #include <neuhom/core/coefficients.h>
+#include <neuhom/fem/block_q1_field.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
 #include <neuhom/fem/structured_q1_field.h>
@@ -53,21 +60,6 @@ struct Fine
 };
 
 
-template <int dim>
-FieldDifference
-lod_error(const DiffusionProblem<dim> &fine,
-          const Coefficient<dim>      &a,
-          const LODProblem<dim>       &lod,
-          const Vector<double>        &U)
-{
-  return compare_with_fine(
-    fine,
-    a,
-    StructuredQ1Field<dim>(lod.get_grid().fine_cells_per_direction(),
-                           lod.reconstruct(U)));
-}
-
-
 LODParameters
 parameters(const unsigned int N,
            const unsigned int layers,
@@ -88,6 +80,103 @@ relative_difference(Vector<double> V, const Vector<double> &U)
 {
   V -= U;
   return V.l2_norm() / U.l2_norm();
+}
+
+
+// The reconstruction on the coarse cells under this rank's fine cells.
+template <int dim>
+BlockQ1Field<dim>
+lod_field(const DiffusionProblem<dim> &fine,
+          const LODProblem<dim>       &lod,
+          const Vector<double>        &U)
+{
+  return lod.reconstruct(
+    U,
+    blocks_under_owned_cells(fine.get_dof_handler().get_triangulation(),
+                             lod.get_grid().coarse_cells_per_direction()));
+}
+
+
+template <int dim>
+FieldDifference
+lod_error(const DiffusionProblem<dim> &fine,
+          const Coefficient<dim>      &a,
+          const LODProblem<dim>       &lod,
+          const Vector<double>        &U)
+{
+  return compare_with_fine(fine, a, lod_field(fine, lod, U));
+}
+
+
+// Distributed vs replicated reconstruction: nodal values and errors.
+template <int dim>
+void
+check_reconstruction(const DiffusionProblem<dim> &fine,
+                     const Coefficient<dim>      &a,
+                     const LODProblem<dim>       &lod,
+                     const Vector<double>        &U,
+                     const std::string           &name)
+{
+  const BlockQ1Field<dim>   field      = lod_field(fine, lod, U);
+  const std::vector<double> replicated = lod.reconstruct(U);
+  const NestedGrid<dim>    &grid       = lod.get_grid();
+  double                    difference = 0, maximum = 0;
+  for (unsigned int cell = 0; cell < grid.n_coarse_cells(); ++cell)
+    if (field.has_block(cell))
+      for (unsigned int i = 0; i < grid.n_cell_nodes(); ++i)
+        {
+          const double u = replicated[grid.cell_node_to_fine_node(cell, i)];
+          difference = std::max(difference, std::abs(field.block(cell)[i] - u));
+          maximum    = std::max(maximum, std::abs(u));
+        }
+  difference = Utilities::MPI::max(difference / maximum, MPI_COMM_WORLD);
+  // Every block under the fine mesh is known somewhere.
+  const unsigned int n_blocks =
+    Utilities::MPI::sum(field.n_blocks(), MPI_COMM_WORLD);
+
+  const FieldDifference distributed = compare_with_fine(fine, a, field);
+  const FieldDifference full =
+    compare_with_fine(fine,
+                      a,
+                      StructuredQ1Field<dim>(grid.fine_cells_per_direction(),
+                                             replicated));
+  const double error_difference =
+    std::max(std::abs(distributed.relative_energy() - full.relative_energy()),
+             std::abs(distributed.relative_l2() - full.relative_l2()));
+  deallog << name << ": reconstruction on the cells under the fine mesh vs "
+          << "replicated: max. rel. nodal difference < 1e-12: "
+          << (difference < 1e-12) << ", >= " << grid.n_coarse_cells()
+          << " blocks: " << (n_blocks >= grid.n_coarse_cells())
+          << "; rel. energy error " << std::setprecision(6)
+          << distributed.relative_energy() << ", rel. L2 error "
+          << distributed.relative_l2()
+          << ", same as replicated: " << (error_difference < 1e-12)
+          << std::setprecision(3) << std::endl;
+  CHECK_THAT(difference < 1e-12, std::to_string(difference));
+  CHECK_THAT(n_blocks >= grid.n_coarse_cells(), std::to_string(n_blocks));
+  CHECK_THAT(error_difference < 1e-12, std::to_string(error_difference));
+}
+
+
+// The coarse solution of the same problem on rank 0 alone.
+template <int dim>
+double
+difference_to_rank_0_alone(const LODParameters    &p,
+                           const unsigned int      fine_cells,
+                           const unsigned int      n_q,
+                           const Coefficient<dim> &a,
+                           const Function<dim>    &f,
+                           const Vector<double>   &U)
+{
+  double difference = 0;
+  if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+    {
+      LODProblem<dim> serial(MPI_COMM_SELF, p, fine_cells, n_q, a);
+      serial.compute_correctors();
+      serial.assemble_matrices();
+      difference = relative_difference(serial.solve(serial.load(f)), U);
+    }
+  return Utilities::MPI::broadcast(MPI_COMM_WORLD, difference, 0);
 }
 
 
@@ -155,51 +244,84 @@ elliptic_2d()
               1.2 * errors[{8, 2}].relative_energy()),
              "PG-LOD must be about as accurate as Galerkin LOD");
 
-  // The same with the distributed Trilinos coarse matrix.
+  check_reconstruction(fine, a, pg, U, "Petrov-Galerkin LOD H = 1/8, l = 2");
+
+  // The same with the distributed Trilinos coarse matrices, assembled in
+  // place; every mode against rank 0 alone.
+  const Function<2> &f = *setup.functions.right_hand_side;
   for (const bool petrov_galerkin : {false, true})
-    for (const auto solver : {CoarseSolver::distributed_direct,
+    for (const auto solver : {CoarseSolver::replicated_direct,
+                              CoarseSolver::distributed_direct,
                               CoarseSolver::distributed_iterative})
       {
-        LODProblem<2> lod(MPI_COMM_WORLD,
-                          parameters(8, 2, petrov_galerkin, solver),
-                          fine_cells,
-                          n_q,
-                          a);
+        const LODParameters p = parameters(8, 2, petrov_galerkin, solver);
+        const std::string   name =
+          std::string(petrov_galerkin ? "Petrov-Galerkin" : "Galerkin") +
+          " LOD, " +
+          (solver == CoarseSolver::replicated_direct  ? "replicated direct" :
+           solver == CoarseSolver::distributed_direct ? "Amesos KLU" :
+                                                        "Krylov + AMG");
+        LODProblem<2> lod(MPI_COMM_WORLD, p, fine_cells, n_q, a);
         lod.compute_correctors();
         lod.assemble_matrices();
+        const Vector<double> F      = lod.load(f);
+        const Vector<double> U_mode = lod.solve(F);
+        const double         to_rank_0 =
+          difference_to_rank_0_alone(p,
+                                     fine_cells,
+                                     n_q,
+                                     static_cast<const Coefficient<2> &>(a),
+                                     f,
+                                     U_mode);
+        deallog << name << ": coarse solution on all ranks vs rank 0 alone: "
+                << "rel. difference < 1e-10: " << (to_rank_0 < 1e-10)
+                << std::endl;
+        CHECK_THAT(to_rank_0 < 1e-10, std::to_string(to_rank_0));
+        if (solver == CoarseSolver::replicated_direct)
+          continue;
+
         const double d =
-          relative_difference(lod.solve(
-                                lod.load(*setup.functions.right_hand_side)),
-                              petrov_galerkin ? U : galerkin_8_2);
+          relative_difference(U_mode, petrov_galerkin ? U : galerkin_8_2);
         const bool   direct    = solver == CoarseSolver::distributed_direct;
         const double tolerance = direct ? 1e-10 : 1e-8;
-        deallog << (petrov_galerkin ? "Petrov-Galerkin" : "Galerkin")
-                << " LOD, distributed coarse matrix, "
-                << (direct ? "Amesos KLU" : "Krylov + AMG")
-                << ": rel. difference to the replicated solve < " << tolerance
-                << ": " << (d < tolerance) << std::endl;
+        // apply() with the distributed matrices: the residual of the solve,
+        // and (Petrov-Galerkin) the replicated apply().
+        Vector<double> residual = lod.apply(U_mode, 1, 0);
+        residual -= F;
+        double apply_difference = residual.l2_norm() / F.l2_norm();
+        if (petrov_galerkin)
+          {
+            Vector<double> y = lod.apply(U, 1, 0.5);
+            y -= pg.apply(U, 1, 0.5);
+            apply_difference =
+              std::max(apply_difference,
+                       y.l2_norm() / pg.apply(U, 1, 0.5).l2_norm());
+          }
+        bool refused = false;
+        try
+          {
+            lod.stiffness_matrix();
+          }
+        catch (const ExceptionBase &)
+          {
+            refused = true;
+          }
+        deallog << name << ": rel. difference to the replicated solve < "
+                << tolerance << ": " << (d < tolerance)
+                << ", apply() residual < " << tolerance << ": "
+                << (apply_difference < tolerance)
+                << ", stiffness_matrix() refused: " << refused << std::endl;
         CHECK_THAT(d < tolerance, std::to_string(d));
+        CHECK_THAT(apply_difference < tolerance,
+                   std::to_string(apply_difference));
+        CHECK_THAT(refused, "stiffness_matrix() of a distributed matrix");
+        if (!petrov_galerkin && direct)
+          check_reconstruction(fine,
+                               a,
+                               lod,
+                               U_mode,
+                               "Galerkin LOD H = 1/8, l = 2, distributed");
       }
-
-  double difference = 0;
-  if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
-    {
-      LODProblem<2> serial(MPI_COMM_SELF,
-                           parameters(8, 2, true),
-                           fine_cells,
-                           n_q,
-                           a);
-      serial.compute_correctors();
-      serial.assemble_matrices();
-      difference = relative_difference(serial.solve(serial.load(
-                                         *setup.functions.right_hand_side)),
-                                       U);
-      std::cout << "measured rank difference " << difference << std::endl;
-    }
-  difference = Utilities::MPI::broadcast(MPI_COMM_WORLD, difference, 0);
-  deallog << "coarse solution on all ranks vs rank 0 alone: rel. difference "
-          << "< 1e-10: " << (difference < 1e-10) << std::endl;
-  CHECK_THAT(difference < 1e-10, std::to_string(difference));
 }
 
 
@@ -290,6 +412,7 @@ smoke_3d()
   const Vector<double> U =
     lod.solve(lod.load(*setup.functions.right_hand_side));
   const FieldDifference error = lod_error(fine, a, lod, U);
+  check_reconstruction(fine, a, lod, U, "3D LOD H = 1/4, l = 1");
 
   DiffusionProblem<3> coarse(MPI_COMM_WORLD,
                              4,

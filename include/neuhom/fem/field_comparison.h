@@ -2,6 +2,7 @@
 #define neuhom_fem_field_comparison_h
 
 #include <neuhom/fem/diffusion_problem.h>
+#include <neuhom/fem/point_field.h>
 #include <neuhom/fem/structured_q1_field.h>
 
 #include <cmath>
@@ -34,13 +35,16 @@ namespace neuhom
   /**
    * Compare the solution of @p fine with @p other on the fine mesh, at the
    * fine problem's quadrature points and with the coefficient at its current
-   * time: the integrals are exact for the fine discretization.
+   * time: the integrals are exact for the fine discretization. Each rank
+   * evaluates @p other at the quadrature points of its locally owned cells
+   * only (a StructuredQ1Field, or a BlockQ1Field holding the blocks under
+   * them).
    */
   template <int dim>
   FieldDifference
-  compare_with_fine(const DiffusionProblem<dim>  &fine,
-                    const Coefficient<dim>       &coefficient,
-                    const StructuredQ1Field<dim> &other);
+  compare_with_fine(const DiffusionProblem<dim> &fine,
+                    const Coefficient<dim>      &coefficient,
+                    const PointField<dim>       &other);
 } // namespace neuhom
 
 #endif

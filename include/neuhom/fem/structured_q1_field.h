@@ -7,6 +7,8 @@
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <neuhom/fem/point_field.h>
+
 #include <vector>
 
 namespace neuhom
@@ -23,7 +25,7 @@ namespace neuhom
    * point on any rank without searching for cells or communicating.
    */
   template <int dim>
-  class StructuredQ1Field
+  class StructuredQ1Field : public PointField<dim>
   {
   public:
     /**
@@ -41,10 +43,10 @@ namespace neuhom
     StructuredQ1Field(unsigned int n, std::vector<double> nodal_values);
 
     double
-    value(const Point<dim> &p) const;
+    value(const Point<dim> &p) const override;
 
     Tensor<1, dim>
-    gradient(const Point<dim> &p) const;
+    gradient(const Point<dim> &p) const override;
 
     unsigned int
     cells_per_direction() const

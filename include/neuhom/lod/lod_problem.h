@@ -11,6 +11,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <neuhom/core/coefficient.h>
+#include <neuhom/fem/block_q1_field.h>
 #include <neuhom/lod/nested_grid.h>
 #include <neuhom/lod/patch_problem.h>
 #include <neuhom/lod/sparse_cholesky.h>
@@ -85,17 +86,31 @@ namespace neuhom
    * stiffness is assembled from the local blocks S_K and needs no
    * communication at all.
    *
-   * Each rank assembles the contributions of its own cells; they are summed
-   * over ranks into a replicated sparse matrix (the coarse problem has at
-   * most a few thousand unknowns; stiffness_matrix(), mass_matrix() and
-   * apply() use it). The coarse solve (LODParameters::coarse_solver) either
-   * factorizes this replicated matrix on every rank (Cholesky for Galerkin,
-   * LU for Petrov-Galerkin; the default: no communication per solve) or
-   * copies the rows of the locally owned coarse unknowns into a
-   * row-distributed Trilinos matrix, solved by Amesos KLU or by CG/GMRES
-   * with AMG. The factorization is re-used for all solves with the same
-   * matrix. The coarse solution does not depend on the number of ranks up to
-   * round-off (direct solvers) or the solver tolerance (iterative).
+   * The reconstruction is distributed like the correctors: each rank
+   * evaluates (I - C) u_H = B_T U on its own coarse cells only, and a rank
+   * that needs the fine field on other coarse cells (e.g. those under its
+   * part of a p4est fine mesh, which is partitioned differently) asks their
+   * owners for them: reconstruct(U, cells) returns a BlockQ1Field with
+   * exactly those cells. No rank holds a fine-grid vector;
+   * reconstruct(U) (all fine nodes on every rank) is for small problems.
+   *
+   * The coarse matrices are assembled cell by cell on the rank that owns
+   * the cell, and where they go depends on LODParameters::coarse_solver:
+   * - replicated direct (the default): the contributions are summed over
+   *   the ranks into a replicated sparse matrix (the coarse problem has at
+   *   most a few thousand unknowns), which every rank factorizes (Cholesky
+   *   for Galerkin, LU for Petrov-Galerkin): no communication per solve;
+   *   stiffness_matrix() and mass_matrix() give access to it;
+   * - distributed direct / distributed iterative: the contributions are
+   *   added straight into row-distributed Trilinos matrices (rows of the
+   *   locally owned coarse unknowns, compress(add) sends the others to
+   *   their owners; no rank stores more than its rows), solved by Amesos
+   *   KLU or by CG/GMRES with AMG. stiffness_matrix() and mass_matrix()
+   *   throw in these modes; apply(), solve() and write_matrix_market() work
+   *   in all modes.
+   * The factorization is re-used for all solves with the same matrix. The
+   * coarse solution does not depend on the number of ranks up to round-off
+   * (direct solvers) or the solver tolerance (iterative).
    *
    * The corrector loop re-uses one CHOLMOD analysis per patch shape
    * (PatchAnalyses) and runs with OpenMP parallel regions switched off: the
@@ -152,7 +167,19 @@ namespace neuhom
           double                stiffness_factor,
           double                mass_factor) const;
 
-    /** Fine nodal values of (I - C) u_H on every rank ((N r + 1)^dim). */
+    /**
+     * The fine-scale field (I - C) u_H on the coarse cells @p cells (any
+     * cells, each rank its own list; collective): the owners of the cells
+     * evaluate B_T U and send the (r+1)^dim nodal values of each cell.
+     */
+    BlockQ1Field<dim>
+    reconstruct(const Vector<double>            &U,
+                const std::vector<unsigned int> &cells) const;
+
+    /**
+     * Fine nodal values of (I - C) u_H at all (N r + 1)^dim fine nodes on
+     * every rank: for small problems and tests only.
+     */
     std::vector<double>
     reconstruct(const Vector<double> &U) const;
 
@@ -176,17 +203,14 @@ namespace neuhom
     const std::vector<unsigned int> &
     cell_basis_vertices(unsigned int cell) const;
 
-    /** The coarse matrices on the free (non-Gamma) vertices, replicated. */
+    /**
+     * The coarse matrices on the free (non-Gamma) vertices, replicated: with
+     * the replicated direct coarse solver only (an exception otherwise).
+     */
     const SparseMatrix<double> &
-    stiffness_matrix() const
-    {
-      return stiffness;
-    }
+    stiffness_matrix() const;
     const SparseMatrix<double> &
-    mass_matrix() const
-    {
-      return mass;
-    }
+    mass_matrix() const;
     /** Global coarse vertex of each free unknown. */
     const std::vector<unsigned int> &
     free_vertices() const
@@ -200,7 +224,10 @@ namespace neuhom
       return grid.n_coarse_cells();
     }
 
-    /** Write the coarse stiffness matrix in MatrixMarket format (rank 0). */
+    /**
+     * Write the coarse stiffness matrix in MatrixMarket format (rank 0; the
+     * rows of a distributed matrix are gathered there).
+     */
     void
     write_matrix_market(const std::string &file_name) const;
 
@@ -236,6 +263,7 @@ namespace neuhom
     std::map<unsigned int, FullMatrix<double>>        bases;
     std::map<unsigned int, std::vector<unsigned int>> basis_vertices;
 
+    // The replicated coarse matrices (replicated direct solver only).
     SparsityPattern      sparsity;
     SparseMatrix<double> stiffness, mass;
 
@@ -244,7 +272,7 @@ namespace neuhom
     SparseCholesky            cholesky;
     SparseDirectUMFPACK       lu;
     std::pair<double, double> factorized_factors = {-1, -1};
-    // The row-distributed Trilinos matrix and its solver.
+    // The row-distributed Trilinos matrices and their solver.
     struct DistributedSolver;
     std::unique_ptr<DistributedSolver> distributed;
 
@@ -265,6 +293,18 @@ namespace neuhom
     build_cell_bases();
     void
     sum_over_ranks(SparseMatrix<double> &matrix) const;
+    /**
+     * Add @p values to row @p row (a free unknown) of the stiffness (or the
+     * mass) matrix: replicated, or the distributed one (any row).
+     */
+    void
+    add_to_matrix(bool                                        to_stiffness,
+                  unsigned int                                row,
+                  const std::vector<types::global_dof_index> &columns,
+                  const std::vector<double>                  &values);
+    /** Nodal values of (I - C) u_H on owned cell @p cell, (r+1)^dim. */
+    std::vector<double>
+    cell_values(unsigned int cell, const Vector<double> &U) const;
     void
     distributed_solve(const Vector<double> &rhs,
                       double                stiffness_factor,

@@ -5,6 +5,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <neuhom/lod/nested_grid.h>
+#include <neuhom/lod/patch_assembly.h>
 #include <neuhom/lod/sparse_cholesky.h>
 
 #include <map>
@@ -53,14 +54,14 @@ namespace neuhom
    *   boundary,  subject to  I_H v = 0,
    *
    * as the saddle-point system [A C^T; C 0] solved by the Schur complement
-   * on the constraints: A = P^T L L^T P (the fine stiffness on the free
-   * nodes) is factorized once (sparse supernodal Cholesky, CHOLMOD),
-   * W = L^{-1} P C^T (all n_c columns in one blocked forward substitution)
-   * and the small dense S = C A^{-1} C^T = W^T W are formed once (BLAS-3),
-   * and a block of right-hand sides b then costs one forward and one
-   * backward substitution plus dense products with W:
-   *   z = L^{-1} P b,  lambda = S^{-1} W^T z,  q = P^T L^{-T} (z - W lambda),
-   * which is q = A^{-1} (b - C^T lambda) with C q = 0.
+   * on the constraints (A and C from PatchAssembly): A = P^T L L^T P (the fine
+   * stiffness on the free nodes) is factorized once (sparse supernodal
+   * Cholesky, CHOLMOD), W = L^{-1} P C^T (all n_c columns in one blocked
+   * forward substitution) and the small dense S = C A^{-1} C^T = W^T W are
+   * formed once (BLAS-3), and a block of right-hand sides b then costs one
+   * forward and one backward substitution plus dense products with W: z =
+   * L^{-1} P b,  lambda = S^{-1} W^T z,  q = P^T L^{-T} (z - W lambda), which
+   * is q = A^{-1} (b - C^T lambda) with C q = 0.
    *
    * The constraint rows are the coarse vertices of the closed box that are
    * not on Gamma, including those on the patch boundary inside the domain:
@@ -104,7 +105,7 @@ namespace neuhom
     const CellBox<dim> &
     get_box() const
     {
-      return box;
+      return assembly.get_box();
     }
 
     unsigned int
@@ -120,20 +121,9 @@ namespace neuhom
     }
 
   private:
-    const NestedGrid<dim> &grid;
-    const CellBox<dim>     box;
-    const unsigned int     n_nodes;
-    std::vector<int>       free_index; // box node -> free node or -1
-    unsigned int           n_free = 0;
-
-    // Box node of local node i of the k-th cell of the box:
-    // cell_offsets[k] + node_offsets[i]; fine_cell_nodes[e * 2^dim + v] is
-    // the local node of vertex v of fine cell e.
-    std::vector<unsigned int> cell_offsets, node_offsets, fine_cell_nodes;
-
-    // Element stiffness matrices of the fine cells, (coarse cell of the
-    // box, fine cell) lexicographic, 2^dim x 2^dim row-major each.
-    std::vector<double> element_matrices;
+    const PatchAssembly<dim> assembly;
+    const unsigned int       n_nodes;
+    const unsigned int       n_free;
 
     SparseCholesky cholesky; // of A
 
@@ -146,13 +136,8 @@ namespace neuhom
     void
     solve_free(double *block, unsigned int m) const;
 
-    /** Global coarse cell of the i-th cell of the box (lexicographic). */
-    unsigned int
-    box_cell(unsigned int i) const;
-
     void
-    assemble(const CoefficientSamples<dim> &coefficient,
-             PatchAnalyses<dim>            *analyses);
+    factorize(PatchAnalyses<dim> *analyses);
     void
     build_constraints();
   };

@@ -9,12 +9,13 @@
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <neuhom/core/input_error.h>
+#include <neuhom/core/summary.h>
 #include <neuhom/lod/lod_problem.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <iomanip>
+#include <sstream>
 
 #include <boost/serialization/vector.hpp>
 
@@ -772,7 +773,7 @@ namespace neuhom
   {
     if (rank != 0)
       return;
-    std::ofstream out(file_name);
+    std::ostringstream out;
     out << "%%MatrixMarket matrix coordinate real general\n"
         << "% neuhom LOD coarse stiffness ("
         << (parameters.petrov_galerkin ? "Petrov-Galerkin" : "Galerkin")
@@ -784,6 +785,8 @@ namespace neuhom
     for (auto entry = stiffness.begin(); entry != stiffness.end(); ++entry)
       out << entry->row() + 1 << ' ' << entry->column() + 1 << ' '
           << entry->value() << '\n';
+    // A temporary name and a rename: a killed run leaves no truncated file.
+    write_file_atomically(file_name, out.str());
   }
 
 
@@ -808,7 +811,7 @@ namespace neuhom
       return;
 
     const unsigned int n_v = NestedGrid<dim>::vertices_per_cell;
-    std::ofstream      out(file_name);
+    std::ostringstream out;
     out << "# neuhom PG-LOD local blocks S_K(i, v) = a(chi_K Lambda_v - "
            "C_K^l Lambda_v, Lambda_i), l = "
         << parameters.layers_text() << ", H = 1/"
@@ -829,6 +832,7 @@ namespace neuhom
             for (unsigned int v = 0; v < n_v; ++v)
               out << message[p++] << (v + 1 < n_v ? ' ' : '\n');
         }
+    write_file_atomically(file_name, out.str());
   }
 
 

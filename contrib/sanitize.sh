@@ -4,14 +4,17 @@
 #
 #   contrib/sanitize.sh [extra ctest arguments]
 #
-# The build goes to build-sanitize/ (NEUHOM_SANITIZE_BUILD_DIR overrides).
+# The build goes to build-sanitize/ (NEUHOM_SANITIZE_BUILD_DIR overrides);
+# NEUHOM_SANITIZE_JOBS sets the build and ctest parallelism (default: cores).
+# Only the unit tests (for instance, what reliability.md records):
+#   contrib/sanitize.sh -E 'programs/|install/' --timeout 3600
 # Only neuhom is instrumented: deal.II, Trilinos, OpenMPI and LibTorch are
 # the Debian builds, so what they allocate and leak is theirs; the
 # suppressions in contrib/sanitize/ name each of them and say why.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${NEUHOM_SANITIZE_BUILD_DIR:-$root/build-sanitize}
-jobs=$(getconf _NPROCESSORS_ONLN)
+jobs=${NEUHOM_SANITIZE_JOBS:-$(getconf _NPROCESSORS_ONLN)}
 
 "$root/contrib/install-dependencies.sh"
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1

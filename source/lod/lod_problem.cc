@@ -9,12 +9,13 @@
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <neuhom/core/input_error.h>
+#include <neuhom/core/summary.h>
 #include <neuhom/lod/lod_problem.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <iomanip>
+#include <sstream>
 
 #include <boost/serialization/vector.hpp>
 
@@ -951,7 +952,7 @@ namespace neuhom
                         entry->value()});
     if (rank != 0)
       return;
-    std::ofstream out(file_name);
+    std::ostringstream out;
     out << "%%MatrixMarket matrix coordinate real general\n"
         << "% neuhom LOD coarse stiffness ("
         << (parameters.petrov_galerkin ? "Petrov-Galerkin" : "Galerkin")
@@ -964,6 +965,8 @@ namespace neuhom
       out << static_cast<unsigned int>(entries[k]) << ' '
           << static_cast<unsigned int>(entries[k + 1]) << ' ' << entries[k + 2]
           << '\n';
+    // A temporary name and a rename: a killed run leaves no truncated file.
+    write_file_atomically(file_name, out.str());
   }
 
 
@@ -988,7 +991,7 @@ namespace neuhom
       return;
 
     const unsigned int n_v = NestedGrid<dim>::vertices_per_cell;
-    std::ofstream      out(file_name);
+    std::ostringstream out;
     out << "# neuhom PG-LOD local blocks S_K(i, v) = a(chi_K Lambda_v - "
            "C_K^l Lambda_v, Lambda_i), l = "
         << parameters.layers_text() << ", H = 1/"
@@ -1009,6 +1012,7 @@ namespace neuhom
             for (unsigned int v = 0; v < n_v; ++v)
               out << message[p++] << (v + 1 < n_v ? ' ' : '\n');
         }
+    write_file_atomically(file_name, out.str());
   }
 
 

@@ -542,6 +542,12 @@ namespace neuhom
               {
                 torch::Tensor stored;
                 state_archive.read("tensor_" + std::to_string(i), stored);
+                // A tensor registered without elements is a container that
+                // grows during the training (rows appended by resize_(),
+                // e.g. a convergence history): it takes the stored shape.
+                if (checkpoint_state[i].numel() == 0 &&
+                    stored.dim() == checkpoint_state[i].dim())
+                  checkpoint_state[i].resize_(stored.sizes());
                 require(stored.sizes() == checkpoint_state[i].sizes(),
                         "Training/Checkpoint file",
                         "'" + file + "' was written for a different problem");

@@ -39,6 +39,7 @@
 #include <neuhom/fem/mesh.h>
 #include <neuhom/fem/structured_q1_field.h>
 #include <neuhom/lod/lod_problem.h>
+#include <neuhom/lod/memory.h>
 #include <neuhom/lod/parabolic_lod.h>
 
 #include <fstream>
@@ -197,6 +198,25 @@ namespace Step2
       check_nested(n,
                    mesh.fine_cells_per_direction,
                    "Comparison/Coarse cells per direction");
+    // The correctors of the LOD and of every LOD of the sweep must fit into
+    // memory (e.g. l = infinity on a fine coarse mesh would not): refused
+    // now with the estimate rather than by the out-of-memory killer.
+    const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+    check_memory(estimate_lod_memory<dim>(lod_parameters.coarse_cells,
+                                          mesh.fine_cells_per_direction,
+                                          lod_parameters.layers,
+                                          n_ranks),
+                 "LOD/Oversampling layers",
+                 comm);
+    if (comparison.elliptic)
+      for (const unsigned int n : comparison.coarse_cells)
+        for (const unsigned int l : comparison.layers)
+          check_memory(estimate_lod_memory<dim>(n,
+                                                mesh.fine_cells_per_direction,
+                                                l,
+                                                n_ranks),
+                       "Comparison/Oversampling layers",
+                       comm);
     {
       // LOD spaces are subspaces of H^1_0.
       functions.set_time(0.);

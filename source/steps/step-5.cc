@@ -35,12 +35,15 @@
 #include <neuhom/core/summary.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/fine_scale_inputs.h>
+#include <neuhom/fem/mesh.h>
 #include <neuhom/fem/periodic_cell_problem.h>
 #include <neuhom/methods/hybrid_pinn/hybrid_pinn.h>
 #include <neuhom/methods/hybrid_pinn/reference.h>
+#include <neuhom/nn/memory.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <map>
 #include <numeric>
@@ -203,6 +206,17 @@ namespace Step5
   }
 
 
+  // The checkpoint of one (variant, seed) run.
+  std::string
+  checkpoint_file(const std::string &directory,
+                  const std::string &variant,
+                  const unsigned int seed)
+  {
+    return directory + "/checkpoint-" + snake_case(variant) + "-seed" +
+           std::to_string(seed) + ".pt";
+  }
+
+
   // @sect3{One training run}
   //
   // The numbers of one (variant, seed) run, in the order sent to rank 0.
@@ -246,8 +260,12 @@ namespace Step5
     NetworkParameters network   = architecture.network;
     network.seed                = seed;
     TrainingParameters training = architecture.training;
-    training.checkpoint_file    = directory + "/checkpoint-" + name + ".pt";
+    training.checkpoint_file    = checkpoint_file(directory, variant, seed);
     training.history_file       = directory + "/history-" + name + ".csv";
+    // Resume = true continues each run from its checkpoint; the runs that
+    // had not started when the program was stopped have none and start.
+    training.resume =
+      training.resume && std::filesystem::exists(training.checkpoint_file);
 
     const bool      hybrid = variant.rfind("hybrid", 0) == 0;
     HybridPINN<dim> pinn(method, network, coefficient, eps, q, hybrid);
@@ -358,6 +376,52 @@ namespace Step5
       }
     ComparisonParameters comparison;
     comparison.parse_parameters(prm);
+    // Each rank trains one run at a time: the collocation, boundary and
+    // coarse-node points through the network, the coarse LU and the
+    // reference samples must fit into its memory; refused now with the
+    // estimate rather than by the out-of-memory killer.
+    {
+      const double n_ranks = Utilities::MPI::n_mpi_processes(comm);
+      const double points  = double(method.collocation_points) +
+                            method.boundary_points +
+                            std::pow(method.coarse_cells + 1., dim);
+      const double reference_bytes =
+        std::pow(double(inputs.mesh.fine_cells_per_direction) *
+                   method.validation_points,
+                 dim) *
+        (dim + 3) * 8;
+      for (const auto &variant : comparison.variants)
+        {
+          const auto &network =
+            architecture[variant.find("mlp") != std::string::npos ? "MLP" :
+                                                                    "Ms-PINN"]
+              .network;
+          check_memory(n_ranks *
+                         (estimate_training_memory(network, points, dim) +
+                          estimate_fine_solver_memory<dim>(method.coarse_cells,
+                                                           1) +
+                          reference_bytes),
+                       "Hybrid PINN/Collocation points",
+                       comm);
+        }
+    }
+    for (const auto &name : architectures)
+      if (architecture[name].training.resume)
+        {
+          bool found = false;
+          for (const auto &variant : comparison.variants)
+            for (const unsigned int seed : comparison.seeds)
+              found =
+                found ||
+                ((variant.find("mlp") != std::string::npos) ==
+                   (name == "MLP") &&
+                 std::filesystem::exists(
+                   checkpoint_file(settings.output_directory, variant, seed)));
+          require(found,
+                  name + "/Training/Resume",
+                  "no run of this network has a checkpoint in '" +
+                    settings.output_directory + "' to resume from");
+        }
     if (settings.validate_only)
       return;
 

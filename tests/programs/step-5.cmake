@@ -4,3 +4,10 @@ foreach(_ranks 1 2)
 endforeach()
 neuhom_bad_input_test(step-5 step-5-tiny.prm)
 neuhom_fuzz_test(step-5)
+# Stopped in the second of its four runs (after that run's first
+# checkpoint): the first run is resumed complete, the second from its
+# checkpoint, the others start; metrics and histories must be the same.
+neuhom_kill_and_resume_test(step-5 step-5-tiny
+  output/checkpoint-hybrid_ms_pinn-seed2.pt
+  "subsection Ms-PINN/subsection Training/set Resume = true/end/end"
+  "[cfh]*.csv")

@@ -15,9 +15,11 @@
 3. resumes with TEXT (prm lines, e.g. "subsection Training / set Resume =
    true / end", with '/' as line separator) appended to FILE,
 and checks that the resumed run's metrics equal the reference's (bit for bit
-by default; timings excluded).
+by default; timings excluded) and, with --compare-files GLOB, that the output
+files matching GLOB (in the output directory) are byte for byte the same.
 """
 import argparse
+import glob
 import json
 import os
 import signal
@@ -70,6 +72,8 @@ def main():
     parser.add_argument("--delay", type=float, default=0.2,
                         help="seconds between the first checkpoint and the signal")
     parser.add_argument("--tolerance", type=float, default=0.0)
+    parser.add_argument("--compare-files", default="",
+                        help="glob of output files that must be identical")
     args = parser.parse_args()
     with open(args.prm) as f:
         prm_text = f.read()
@@ -132,6 +136,25 @@ def main():
         ok = got is not None and abs(got - value) <= args.tolerance * abs(value)
         print(f"{'ok' if ok else 'FAILED'}: {name}: resumed {got}, uninterrupted {value}")
         failed += not ok
+    if args.compare_files:
+        output = output_directory(prm_text)
+        names = sorted(os.path.basename(f) for f in glob.glob(
+            os.path.join(reference_dir, output, args.compare_files)))
+        if not names:
+            print(f"FAILED: no output file matches '{args.compare_files}'")
+            failed += 1
+        for name in names:
+            with open(os.path.join(reference_dir, output, name), "rb") as f:
+                expected_bytes = f.read()
+            try:
+                with open(os.path.join(run_dir, output, name), "rb") as f:
+                    actual_bytes = f.read()
+            except OSError:
+                actual_bytes = None
+            ok = actual_bytes == expected_bytes
+            print(f"{'ok' if ok else 'FAILED'}: {name} "
+                  f"{'is identical' if ok else 'differs (or is missing)'}")
+            failed += not ok
     print("passed" if failed == 0 else f"{failed} checks failed")
     return 1 if failed else 0
 

@@ -11,6 +11,11 @@
       non-zero exit code, no signal, a message matching REGEX on stderr, and
       no output directory.
 
+  run_program.py --program BIN --prm FILE --ranks N --workdir DIR --repeat
+      runs the program twice (in DIR/run-1 and DIR/run-2) and checks that
+      every metric of summary.json except the timings is bit for bit the
+      same in both runs (determinism: same prm + seed -> same numbers).
+
 Prints one line per check and "N passed, N failed" at the end.
 """
 import argparse
@@ -76,6 +81,41 @@ def check_metrics(args):
     return failed, passed
 
 
+def is_timing(name):
+    return "seconds" in name or "per_second" in name
+
+
+def check_repeat(args):
+    prm = os.path.abspath(args.prm)
+    with open(prm) as f:
+        output = output_directory(f.read())
+    metrics = []
+    for i in (1, 2):
+        workdir = os.path.join(args.workdir, f"run-{i}")
+        fresh(workdir)
+        result = run(args.program, prm, args.ranks, workdir)
+        if result.returncode != 0:
+            sys.stdout.write(result.stderr)
+            print(f"FAILED: run {i}: exit code {result.returncode}")
+            return 1, 0
+        with open(os.path.join(workdir, output, "summary.json")) as f:
+            metrics.append(json.load(f)["metrics"])
+    passed = failed = 0
+    for name in sorted(set(metrics[0]) | set(metrics[1])):
+        if is_timing(name):
+            continue
+        first, second = metrics[0].get(name), metrics[1].get(name)
+        # Bit for bit: equal values (NaN only equals NaN).
+        ok = first is not None and second is not None and (
+            first == second or (first != first and second != second))
+        print(f"{'ok' if ok else 'FAILED'}: {name}: {first!r} and {second!r}")
+        passed, failed = passed + ok, failed + (not ok)
+    if passed == 0:
+        print("FAILED: no metric to compare")
+        failed += 1
+    return failed, passed
+
+
 def check_bad_input(args):
     with open(args.prm) as f:
         base = f.read()
@@ -126,8 +166,14 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--metrics")
     parser.add_argument("--bad-input")
+    parser.add_argument("--repeat", action="store_true")
     args = parser.parse_args()
-    failed, passed = check_bad_input(args) if args.bad_input else check_metrics(args)
+    if args.repeat:
+        failed, passed = check_repeat(args)
+    elif args.bad_input:
+        failed, passed = check_bad_input(args)
+    else:
+        failed, passed = check_metrics(args)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -326,16 +326,27 @@ namespace neuhom
     void
     HybridPINN<dim>::update_state(const double k_hat)
     {
+      restore_state();
       double &k_wanted = *k_last.data_ptr<double>();
-      // After a resume: the state of the checkpoint's k.
-      if (std::isfinite(k_wanted) && (coarse.n_state_solves() == 0 ||
-                                      coarse.state_coefficient() != k_wanted))
-        coarse.solve_state(k_wanted);
       if (!std::isfinite(k_wanted) ||
           std::abs(k_hat - k_wanted) > parameters.coarse_update_tolerance)
         {
           coarse.solve_state(k_hat);
           k_wanted = k_hat;
+        }
+    }
+
+
+    template <int dim>
+    void
+    HybridPINN<dim>::restore_state()
+    {
+      const double k_wanted = k_last.template item<double>();
+      if (std::isfinite(k_wanted) && (coarse.n_state_solves() == 0 ||
+                                      coarse.state_coefficient() != k_wanted))
+        {
+          coarse.solve_state(k_wanted);
+          ++restoring_solves;
         }
     }
 
@@ -478,11 +489,35 @@ namespace neuhom
       std::vector<torch::Tensor> best_parameters;
       for (const auto &p : net->parameters())
         best_parameters.push_back(p.detach().clone());
+      // So that a resumed run reports what an uninterrupted one does, the
+      // checkpoints also hold the state solves so far and the rows of the
+      // convergence history (iteration, residual, rel. L2, rel. H1, K_hat,
+      // state solves; one appended per validation: registered empty, it
+      // takes the stored shape on resume, which may extend the training).
+      const auto f64         = torch::TensorOptions().dtype(torch::kFloat64);
+      auto       solves      = torch::zeros({1}, f64);
+      auto       convergence = torch::zeros({0, 6}, f64);
       std::vector<torch::Tensor> state = {k_last,
                                           best_residual,
-                                          best_iteration};
+                                          best_iteration,
+                                          solves};
       state.insert(state.end(), best_parameters.begin(), best_parameters.end());
+      state.push_back(convergence);
       trainer.add_checkpoint_state(state);
+
+      // The state solves of this run and of the runs before the resume
+      // (read from the checkpoint when train() starts, before the first
+      // loss evaluation).
+      bool       counting      = false;
+      double     solves_before = 0;
+      const auto count_solves  = [&]() {
+        if (!counting)
+          {
+            solves_before = solves.template item<double>();
+            counting      = true;
+          }
+        return solves_before + coarse.n_state_solves() - restoring_solves;
+      };
 
       const bool penalty = (parameters.boundary_condition == "penalty");
       const auto loss    = [&]() {
@@ -498,19 +533,23 @@ namespace neuhom
             for (unsigned int i = 0; i < current.size(); ++i)
               best_parameters[i].copy_(current[i]);
           }
+        solves.fill_(count_solves());
         return terms;
       };
 
-      std::ostringstream csv;
-      csv << "iteration,residual,rel_l2_error,rel_h1_error,k_hat,"
-             "state_solves\n";
       if (reference_points.defined())
         trainer.set_validation([&]() {
-          const Errors e = errors();
-          csv << trainer.iteration() + 1 << ',' << std::scientific
-              << std::setprecision(8) << best_residual.template item<double>()
-              << ',' << e.rel_l2 << ',' << e.rel_h1 << ',' << e.k_hat << ','
-              << coarse.n_state_solves() << '\n';
+          const Errors       e   = errors();
+          const std::int64_t row = convergence.size(0);
+          convergence.resize_({row + 1, 6});
+          convergence[row].copy_(
+            torch::tensor({trainer.iteration() + 1.,
+                           best_residual.template item<double>(),
+                           e.rel_l2,
+                           e.rel_h1,
+                           e.k_hat,
+                           count_solves()},
+                          f64));
           return e.rel_l2;
         });
 
@@ -531,7 +570,25 @@ namespace neuhom
         outcome.errors = errors();
       else
         outcome.errors.k_hat = upscaled_coefficient().template item<double>();
-      outcome.state_solves    = coarse.n_state_solves();
+      // A resumed run that had already finished did no iteration: y_h is
+      // still to be restored for the callers of coarse_state().
+      if (hybrid)
+        restore_state();
+      outcome.state_solves = count_solves();
+      std::ostringstream csv;
+      csv << "iteration,residual,rel_l2_error,rel_h1_error,k_hat,"
+             "state_solves\n"
+          << std::scientific << std::setprecision(8);
+      for (std::int64_t i = 0; i < convergence.size(0); ++i)
+        {
+          const auto r = convergence[i];
+          csv << r[0].template item<std::int64_t>() << ','
+              << r[1].template item<double>() << ','
+              << r[2].template item<double>() << ','
+              << r[3].template item<double>() << ','
+              << r[4].template item<double>() << ','
+              << r[5].template item<std::int64_t>() << '\n';
+        }
       outcome.convergence_csv = csv.str();
       return outcome;
     }

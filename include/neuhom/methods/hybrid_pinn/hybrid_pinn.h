@@ -205,6 +205,8 @@ namespace neuhom
       torch::Tensor compression_weights;
       torch::Tensor node_weights; // (N_h)
       unsigned int  empty_balls = 0;
+      /** Solves done by restore_state() (not counted). */
+      unsigned int restoring_solves = 0;
 
       /** k of the state currently wanted (NaN before the first solve). */
       torch::Tensor k_last;
@@ -231,6 +233,14 @@ namespace neuhom
       /** Make y_h the state of k_last, re-solved if K_hat moved. */
       void
       update_state(double k_hat);
+
+      /**
+       * After a resume: solve for the state of the checkpoint's k_last
+       * unless y_h is already that state. These solves only restore what an
+       * uninterrupted run had and are not counted as state solves.
+       */
+      void
+      restore_state();
     };
   } // namespace hybrid_pinn
 } // namespace neuhom

@@ -33,6 +33,19 @@ namespace neuhom
                         "|mu . C a|^2 (the paper); projection: the output is "
                         "projected onto ker C exactly (the penalty is then "
                         "zero).");
+      prm.declare_entry(
+        "Coefficient input",
+        "patch cells",
+        Patterns::Selection("patch cells|coarse statistics"),
+        "What the network sees of the coefficient on the patch (p): patch "
+        "cells: its value on every fine cell; coarse statistics: its "
+        "arithmetic and harmonic mean on each coarse cell. Both divided by "
+        "the patch maximum, plus four boundary flags.");
+      prm.declare_entry("Node coefficient window",
+                        "1",
+                        Patterns::Integer(1, 8),
+                        "w: the node inputs hold the coefficient on the "
+                        "(2w)^2 fine cells around the node.");
       prm.declare_entry("Initial constraint weight",
                         "1",
                         Patterns::Double(0),
@@ -49,6 +62,8 @@ namespace neuhom
       basis_index_input = prm.get_bool("Basis index as input");
       initial_weight    = prm.get_double("Initial constraint weight");
       projection        = prm.get("Constraint handling") == "projection";
+      coarse_statistics = prm.get("Coefficient input") == "coarse statistics";
+      node_window       = prm.get_integer("Node coefficient window");
       prm.leave_subsection();
     }
 
@@ -180,7 +195,6 @@ namespace neuhom
               cell_gram_inverse.push_back(gram);
             }
         }
-      const unsigned int window = (2 * layers + 1) * grid.refinement();
       for (unsigned int g = 0; g < groups.size(); ++g)
         {
           Group &group = groups[g];
@@ -192,7 +206,7 @@ namespace neuhom
               group.n_free = std::max(group.n_free, free);
             }
           group.network = CorrectorNetwork(n_node_inputs(),
-                                           window * window + 4,
+                                           n_parameters(),
                                            parameters.basis_index_input ? 1 : 4,
                                            network_parameters);
           networks->register_module("configuration_" + std::to_string(g),
@@ -219,7 +233,16 @@ namespace neuhom
     unsigned int
     NeuralCorrectors::n_node_inputs() const
     {
-      return parameters.basis_index_input ? 10 : 6;
+      const unsigned int w = parameters.node_window;
+      return 2 + 4 * w * w + (parameters.basis_index_input ? 4 : 0);
+    }
+
+
+    unsigned int
+    NeuralCorrectors::n_parameters() const
+    {
+      const unsigned int k = 2 * layers + 1, window = k * grid.refinement();
+      return (parameters.coarse_statistics ? 2 * k * k : window * window) + 4;
     }
 
 
@@ -240,6 +263,7 @@ namespace neuhom
       const unsigned int  r     = grid.refinement();
       const unsigned int  n_v   = parameters.basis_index_input ? 4 : 1;
       const unsigned int  n_in  = n_node_inputs();
+      const unsigned int  w     = parameters.node_window;
       std::vector<double> values(n_free * n_v * n_in, 0.);
       // The coefficient on the four fine cells around each node, divided by
       // its maximum on the patch: the corrector has its kinks there.
@@ -267,13 +291,21 @@ namespace neuhom
                 double *row = &values[(f * n_v + v) * n_in];
                 row[0]      = x;
                 row[1]      = y;
-                for (unsigned int c = 0; c < 4; ++c)
-                  row[2 + c] =
-                    field.cell_value(box.lower[0] * r + ix - 1 + (c & 1),
-                                     box.lower[1] * r + iy - 1 + (c >> 1)) /
-                    max;
+                for (unsigned int b = 0; b < 2 * w; ++b)
+                  for (unsigned int a = 0; a < 2 * w; ++a)
+                    {
+                      // Fine cell (ix - w + a, iy - w + b) of the box.
+                      const long i = long(ix + a) - long(w),
+                                 j = long(iy + b) - long(w);
+                      if (i >= 0 && j >= 0 && i < long(box.size[0] * r) &&
+                          j < long(box.size[1] * r))
+                        row[2 + a + 2 * w * b] =
+                          field.cell_value(box.lower[0] * r + i,
+                                           box.lower[1] * r + j) /
+                          max;
+                    }
                 if (parameters.basis_index_input)
-                  row[6 + v] = 1.;
+                  row[2 + 4 * w * w + v] = 1.;
               }
             ++f;
           }
@@ -293,7 +325,7 @@ namespace neuhom
       const unsigned int  n      = grid.fine_cells_per_direction();
       const unsigned int  window = (2 * layers + 1) * r;
       const auto          index  = grid.coarse_cell_index(cell);
-      std::vector<double> p(window * window + 4, 0.);
+      std::vector<double> cells(window * window, 0.);
       double              max = 0;
       for (unsigned int b = 0; b < window; ++b)
         for (unsigned int a = 0; a < window; ++a)
@@ -302,17 +334,47 @@ namespace neuhom
             const long j = long(index[1] * r) - long(layers * r) + b;
             if (i >= 0 && j >= 0 && i < long(n) && j < long(n))
               {
-                p[a + window * b] = field.cell_value(i, j);
-                max               = std::max(max, p[a + window * b]);
+                cells[a + window * b] = field.cell_value(i, j);
+                max                   = std::max(max, cells[a + window * b]);
               }
           }
-      for (unsigned int k = 0; k < window * window; ++k)
-        p[k] /= max;
-      const CellBox<2> box = grid.patch(cell, layers);
+      for (double &value : cells)
+        value /= max;
+      std::vector<double> p;
+      if (parameters.coarse_statistics)
+        {
+          // Arithmetic and harmonic mean per coarse cell of the window (0
+          // outside the domain).
+          const unsigned int k = 2 * layers + 1;
+          p.assign(2 * k * k + 4, 0.);
+          for (unsigned int B = 0; B < k; ++B)
+            for (unsigned int A = 0; A < k; ++A)
+              {
+                double sum = 0, inverse_sum = 0;
+                for (unsigned int b = 0; b < r; ++b)
+                  for (unsigned int a = 0; a < r; ++a)
+                    {
+                      const double value =
+                        cells[A * r + a + window * (B * r + b)];
+                      sum += value;
+                      inverse_sum += value > 0 ? 1. / value : 0.;
+                    }
+                p[2 * (A + k * B)] = sum / (r * r);
+                p[2 * (A + k * B) + 1] =
+                  inverse_sum > 0 ? r * r / inverse_sum : 0.;
+              }
+        }
+      else
+        {
+          p = cells;
+          p.resize(window * window + 4, 0.);
+        }
+      const unsigned int n_p = p.size() - 4;
+      const CellBox<2>   box = grid.patch(cell, layers);
       for (unsigned int d = 0; d < 2; ++d)
         {
-          p[window * window + 2 * d] = box.lower[d] == 0 ? 1. : 0.;
-          p[window * window + 2 * d + 1] =
+          p[n_p + 2 * d] = box.lower[d] == 0 ? 1. : 0.;
+          p[n_p + 2 * d + 1] =
             box.lower[d] + box.size[d] == grid.coarse_cells_per_direction() ?
               1. :
               0.;
@@ -325,12 +387,11 @@ namespace neuhom
     NeuralCorrectors::set_training_data(const std::vector<CellField> &fields,
                                         const MPI_Comm                comm)
     {
-      this->comm                = comm;
-      const unsigned int rank   = Utilities::MPI::this_mpi_process(comm);
-      const unsigned int ranks  = Utilities::MPI::n_mpi_processes(comm);
-      n_global                  = 4. * fields.size() * grid.n_coarse_cells();
-      const unsigned int window = (2 * layers + 1) * grid.refinement();
-      const auto options        = torch::TensorOptions().dtype(torch::kFloat64);
+      this->comm               = comm;
+      const unsigned int rank  = Utilities::MPI::this_mpi_process(comm);
+      const unsigned int ranks = Utilities::MPI::n_mpi_processes(comm);
+      n_global                 = 4. * fields.size() * grid.n_coarse_cells();
+      const auto options       = torch::TensorOptions().dtype(torch::kFloat64);
 
       std::vector<CoefficientSamples<2>> samples;
       for (const CellField &field : fields)
@@ -417,7 +478,7 @@ namespace neuhom
             continue;
           group.x = torch::stack(x).to(dtype);
           group.p = torch::tensor(p, options)
-                      .reshape({long(group.n_pairs), long(window * window + 4)})
+                      .reshape({long(group.n_pairs), long(n_parameters())})
                       .to(dtype);
           group.mask = torch::cat(mask).reshape({n_rows, 1}).to(dtype);
           group.stiffness =

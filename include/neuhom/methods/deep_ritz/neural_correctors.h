@@ -34,6 +34,21 @@ namespace neuhom
        * factorization online.
        */
       bool projection = false;
+      /**
+       * How the network sees the coefficient. "patch cells": p = the
+       * coefficient on every fine cell of the (2l+1)^2 coarse cells around
+       * K ((2l+1)^2 r^2 values). "coarse statistics": p = the arithmetic
+       * and the harmonic mean of the coefficient on each of these coarse
+       * cells (2 (2l+1)^2 values), the fine detail enters only through the
+       * node inputs. Both divided by the patch maximum, plus the four
+       * boundary flags.
+       */
+      bool coarse_statistics = false;
+      /**
+       * The node inputs hold the coefficient on the (2w)^2 fine cells
+       * around the node (w = this; cells outside the patch are 0).
+       */
+      unsigned int node_window = 1;
 
       static void
       declare_parameters(ParameterHandler &prm);
@@ -186,12 +201,14 @@ namespace neuhom
       unsigned int
       n_node_inputs() const;
       unsigned int
+      n_parameters() const;
+      unsigned int
       n_rows(const Group &group) const;
       std::string
       configuration(unsigned int cell) const;
       /**
        * Node inputs of the free nodes of the patch of @p cell (padded):
-       * position, the coefficient on the four fine cells around the node
+       * position, the coefficient on the (2w)^2 fine cells around the node
        * (divided by its patch maximum), the one-hot basis index.
        */
       torch::Tensor

@@ -50,16 +50,7 @@ namespace neuhom
       if (!grid.box_node_on_boundary(box, i))
         free_index[i] = n_free_nodes++;
 
-    const unsigned int n_q  = grid.n_quadrature_points();
-    const unsigned int n_vv = n_v * n_v;
-    element_matrices.resize(box.n_cells() * n_e * n_vv);
-    for (unsigned int k = 0; k < box.n_cells(); ++k)
-      {
-        const double *a = coefficient.cell(box_cell(k));
-        for (unsigned int e = 0; e < n_e; ++e)
-          grid.fine_stiffness(a + e * n_q,
-                              &element_matrices[(k * n_e + e) * n_vv]);
-      }
+    assemble(coefficient);
   }
 
 
@@ -76,13 +67,11 @@ namespace neuhom
 
   template <int dim>
   void
-  PatchAssembly<dim>::stiffness_lower_triangle(
-    std::vector<int>    &column_start,
-    std::vector<int>    &row_index,
-    std::vector<double> &column_values) const
+  PatchAssembly<dim>::assemble(const CoefficientSamples<dim> &coefficient)
   {
     const unsigned int n_v         = NestedGrid<dim>::vertices_per_cell;
     const unsigned int n_e         = grid.n_fine_cells_per_coarse_cell();
+    const unsigned int n_q         = grid.n_quadrature_points();
     const unsigned int n_vv        = n_v * n_v;
     const unsigned int max_entries = Utilities::fixed_power<dim>(3);
     const unsigned int n_free      = n_free_nodes;
@@ -105,19 +94,25 @@ namespace neuhom
         values[start + n_entries[j]++] = value;
       };
 
+    // The element matrices are used while they are in cache.
+    element_matrices.resize(box.n_cells() * n_e * n_vv);
     for (unsigned int k = 0; k < box.n_cells(); ++k)
-      for (unsigned int e = 0; e < n_e; ++e)
-        {
-          const double *element = &element_matrices[(k * n_e + e) * n_vv];
-          int           free[NestedGrid<dim>::vertices_per_cell];
-          for (unsigned int p = 0; p < n_v; ++p)
-            free[p] = free_index[cell_offsets[k] +
-                                 node_offsets[fine_cell_nodes[e * n_v + p]]];
-          for (unsigned int p = 0; p < n_v; ++p)
-            for (unsigned int q = 0; q < n_v; ++q)
-              if (free[p] >= free[q] && free[q] >= 0)
-                add(free[p], free[q], element[p * n_v + q]);
-        }
+      {
+        const double *a = coefficient.cell(box_cell(k));
+        for (unsigned int e = 0; e < n_e; ++e)
+          {
+            double *element = &element_matrices[(k * n_e + e) * n_vv];
+            grid.fine_stiffness(a + e * n_q, element);
+            int free[NestedGrid<dim>::vertices_per_cell];
+            for (unsigned int p = 0; p < n_v; ++p)
+              free[p] = free_index[cell_offsets[k] +
+                                   node_offsets[fine_cell_nodes[e * n_v + p]]];
+            for (unsigned int p = 0; p < n_v; ++p)
+              for (unsigned int q = 0; q < n_v; ++q)
+                if (free[p] >= free[q] && free[q] >= 0)
+                  add(free[p], free[q], element[p * n_v + q]);
+          }
+      }
 
     column_start.assign(n_free + 1, 0);
     row_index.clear();

@@ -51,9 +51,9 @@ namespace neuhom
         result.free_nodes.push_back(i);
 
     // S in coordinate form, both triangles, sorted by (row, column).
-    std::vector<int>    column_start, row_index;
-    std::vector<double> values;
-    assembly.stiffness_lower_triangle(column_start, row_index, values);
+    const std::vector<int>    &column_start = assembly.stiffness_column_start();
+    const std::vector<int>    &row_index    = assembly.stiffness_row_index();
+    const std::vector<double> &values       = assembly.stiffness_values();
     std::vector<std::tuple<unsigned int, unsigned int, double>> entries;
     entries.reserve(2 * values.size());
     for (unsigned int j = 0; j < n_free; ++j)

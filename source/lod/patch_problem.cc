@@ -66,9 +66,9 @@ namespace neuhom
   void
   PatchProblem<dim>::factorize(PatchAnalyses<dim> *analyses)
   {
-    std::vector<int>    column_start, row_index;
-    std::vector<double> column_values;
-    assembly.stiffness_lower_triangle(column_start, row_index, column_values);
+    const std::vector<int>    &column_start = assembly.stiffness_column_start();
+    const std::vector<int>    &row_index    = assembly.stiffness_row_index();
+    const std::vector<double> &column_values = assembly.stiffness_values();
     if (analyses != nullptr)
       cholesky.factorize(n_free,
                          column_start,

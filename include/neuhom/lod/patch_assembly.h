@@ -66,12 +66,25 @@ namespace neuhom
 
     /**
      * The lower triangle of S (rows >= column) in compressed columns, the
-     * rows of a column in the order of first contribution.
+     * rows of a column in the order of first contribution: column j has
+     * the entries column_start[j] ... column_start[j+1]-1 of row_index and
+     * values.
      */
-    void
-    stiffness_lower_triangle(std::vector<int>    &column_start,
-                             std::vector<int>    &row_index,
-                             std::vector<double> &values) const;
+    const std::vector<int> &
+    stiffness_column_start() const
+    {
+      return column_start;
+    }
+    const std::vector<int> &
+    stiffness_row_index() const
+    {
+      return row_index;
+    }
+    const std::vector<double> &
+    stiffness_values() const
+    {
+      return column_values;
+    }
 
     /**
      * C^T, n_free x n_constraints column-major; @p vertices (if given)
@@ -103,6 +116,14 @@ namespace neuhom
     // Element stiffness matrices of the fine cells, (coarse cell of the
     // box, fine cell) lexicographic, 2^dim x 2^dim row-major each.
     std::vector<double> element_matrices;
+
+    // S, lower triangle in compressed columns.
+    std::vector<int>    column_start, row_index;
+    std::vector<double> column_values;
+
+    /** Compute the element matrices and S in one pass over the cells. */
+    void
+    assemble(const CoefficientSamples<dim> &coefficient);
   };
 } // namespace neuhom
 

@@ -582,8 +582,14 @@ namespace Step6
         pcout << "\nTransfer learning: the homogenized network trained on the "
                  "multiscale loss"
               << std::endl;
+        // The homogenized network, with its output transform if the
+        // conditions are exact (then the residual is the only loss term).
         EquationPINNParameters transfer_parameters = vanilla_parameters;
         transfer_parameters.network = homogenized_parameters.network;
+        transfer_parameters.exact_conditions =
+          homogenized_parameters.exact_conditions;
+        if (transfer_parameters.exact_conditions)
+          transfer_parameters.training.initial_weights.clear();
         EquationPINN transfer(problem,
                               transfer_parameters,
                               vanilla_data,

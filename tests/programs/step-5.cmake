@@ -9,5 +9,5 @@ neuhom_fuzz_test(step-5)
 # checkpoint, the others start; metrics and histories must be the same.
 neuhom_kill_and_resume_test(step-5 step-5-tiny
   output/checkpoint-hybrid_ms_pinn-seed2.pt
-  "subsection Ms-PINN/subsection Training/set Resume = true/end/end"
-  "[cfh]*.csv")
+  RESUME "subsection Ms-PINN/subsection Training/set Resume = true/end/end"
+  FILES "[cfh]*.csv")

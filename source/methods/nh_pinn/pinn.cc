@@ -4,10 +4,13 @@
 #include <deal.II/base/timer.h>
 
 #include <neuhom/core/input_error.h>
+#include <neuhom/core/summary.h>
 #include <neuhom/methods/nh_pinn/pinn.h>
 
 #include <array>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <numeric>
 #include <sstream>
@@ -112,6 +115,7 @@ namespace neuhom
         prm.leave_subsection();
         prm.enter_subsection("Training");
         prm.set("Validation interval", "10");
+        prm.set("Checkpoint interval", "100");
         prm.leave_subsection();
       }
 
@@ -136,9 +140,18 @@ namespace neuhom
 
       // Train with the optimizer of "Training" (Adam in the paper), then,
       // with @p lbfgs_iterations > 0, refine by L-BFGS (strong Wolfe line
-      // search, lr 1). Every validation interval of either stage the test
-      // errors are recorded, numbered by iteration (an L-BFGS outer
-      // iteration counts as its inner iterations).
+      // search, lr 1). Every validation interval of either stage the
+      // test errors are recorded, numbered by iteration (an
+      // L-BFGS outer iteration counts as its inner iterations).
+      //
+      // Each stage writes its own checkpoint, and next to it the test errors
+      // recorded so far ("<checkpoint>-errors.csv", 17 digits, rewritten at
+      // every validation). With "Resume = true" a stage continues from its
+      // checkpoint with the errors recorded up to there, and a finished
+      // stage restores its final state without training; a stage without a
+      // checkpoint file (the run was stopped before it) starts afresh. So a
+      // run stopped in any stage and resumed gives the numbers of an
+      // uninterrupted run.
       TrainingResult
       train_in_stages(const TrainingParameters       &training,
                       const unsigned int              lbfgs_iterations,
@@ -153,22 +166,62 @@ namespace neuhom
         errors              = ErrorHistory();
         unsigned int   done = 0;
         TrainingResult result;
-        auto           stage = [&](const TrainingParameters &parameters,
-                         const unsigned int        scale) {
-          Trainer           trainer(parameters, module, names, comm);
-          const std::size_t first = errors.iterations.size();
+        auto           stage = [&](TrainingParameters parameters,
+                         const unsigned int scale) {
+          const std::string errors_file =
+            parameters.checkpoint_file
+              .substr(0, parameters.checkpoint_file.size() - 3) +
+            "-errors.csv";
+          std::vector<std::vector<double>> records;
+          if (parameters.resume &&
+              !std::filesystem::exists(parameters.checkpoint_file))
+            {
+              parameters.resume = false;
+              if (out.is_active())
+                out.get_stream()
+                  << "  no checkpoint '" << parameters.checkpoint_file
+                  << "' yet: this stage starts from the beginning" << std::endl;
+            }
+          if (parameters.resume && std::filesystem::exists(errors_file))
+            {
+              std::ifstream in(errors_file);
+              std::string   line;
+              while (std::getline(in, line))
+                {
+                  records.emplace_back();
+                  for (const auto &v : Utilities::split_string_list(line))
+                    records.back().push_back(std::strtod(v.c_str(), nullptr));
+                }
+            }
+          Trainer            trainer(parameters, module, names, comm);
+          const unsigned int interval = parameters.validation_interval;
+          auto               save     = [&]() {
+            if (parameters.checkpoint_interval == 0 ||
+                Utilities::MPI::this_mpi_process(comm) != 0)
+              return;
+            std::ostringstream text;
+            text << std::setprecision(17);
+            for (const auto &row : records)
+              for (std::size_t k = 0; k < row.size(); ++k)
+                text << row[k] << (k + 1 < row.size() ? "," : "\n");
+            write_file_atomically(errors_file, text.str());
+          };
           trainer.set_validation([&]() {
-            const auto e = test();
-            errors.iterations.push_back(0);
-            errors.errors.push_back(e);
-            return e[0];
+            // Row r is the validation after iteration (r + 1) * interval;
+            // rows from after the checkpoint are recomputed on resume.
+            records.resize((trainer.iteration() + 1) / interval - 1);
+            records.push_back(test());
+            save();
+            return records.back()[0];
           });
-          result              = trainer.train(loss, out);
-          const std::size_t n = errors.iterations.size();
-          for (std::size_t i = first; i < n; ++i)
-            errors.iterations[i] =
-              done + scale * (result.iterations -
-                              (n - 1 - i) * parameters.validation_interval);
+          result = trainer.train(loss, out);
+          records.resize(std::min<std::size_t>(records.size(),
+                                               result.iterations / interval));
+          for (std::size_t row = 0; row < records.size(); ++row)
+            {
+              errors.iterations.push_back(done + scale * (row + 1) * interval);
+              errors.errors.push_back(records[row]);
+            }
           done += scale * result.iterations;
         };
         stage(training, 1);
@@ -181,6 +234,11 @@ namespace neuhom
             lbfgs.schedule            = "constant";
             lbfgs.loss_weighting      = "fixed";
             lbfgs.validation_interval = 1;
+            if (training.checkpoint_interval > 0)
+              lbfgs.checkpoint_interval =
+                std::max(1u,
+                         training.checkpoint_interval /
+                           training.lbfgs_inner_iterations);
             auto rename = [](const std::string &file, const std::string &ext) {
               return file.substr(0, file.size() - ext.size()) + "-lbfgs" + ext;
             };
@@ -368,6 +426,22 @@ namespace neuhom
                         Patterns::Integer(0),
                         "Outer L-BFGS iterations after the training of "
                         "subsection Training (0: none; not in the paper).");
+      prm.declare_entry(
+        "Exact boundary conditions",
+        "false",
+        Patterns::Bool(),
+        "Impose u = 0 on the boundary (C: and u(x, 0) = 0) exactly by the "
+        "output transform u = (t/T) prod_k (x_k - l)(r - x_k)/((r - l)/2)^2 "
+        "N(x, t) of the network N; the loss is then the residual alone "
+        "(Initial weights: one). false: the penalty terms of eq. (3) of the "
+        "paper.");
+      prm.declare_entry("Output scale",
+                        "1",
+                        Patterns::Double(0.),
+                        "With exact boundary conditions: the transform "
+                        "above is multiplied by this factor, so that the "
+                        "network N works at values of order one for a "
+                        "solution of another size.");
       declare_network_and_training(prm, 3);
       prm.leave_subsection();
     }
@@ -384,13 +458,22 @@ namespace neuhom
       test_grid_points = prm.get_integer("Test grid points");
       average_window   = prm.get_integer("Error average window");
       lbfgs_iterations = prm.get_integer("L-BFGS iterations");
+      exact_conditions = prm.get_bool("Exact boundary conditions");
+      output_scale     = prm.get_double("Output scale");
       network.parse_parameters(prm);
       training.parse_parameters(prm);
       prm.leave_subsection();
-      check_training(training, network, section, problem.parabolic() ? 3 : 2);
+      check_training(training, network, section, n_loss_terms(problem));
       require(problem.dimension() == 1 || grid_points <= 400,
               section + "/Grid points per direction",
               "at most 400 in 2D");
+    }
+
+
+    unsigned int
+    EquationPINNParameters::n_loss_terms(const Problem &problem) const
+    {
+      return exact_conditions ? 1 : (problem.parabolic() ? 3 : 2);
     }
 
 
@@ -762,6 +845,27 @@ namespace neuhom
       const unsigned int d    = problem.dimension();
       const bool         time = problem.parabolic();
       network = create_network(parameters.network, d + (time ? 1 : 0), 1);
+      if (parameters.exact_conditions)
+        {
+          // u = s (t/T) prod_k (x_k - l)(r - x_k)/((r - l)/2)^2 N: zero on
+          // the boundary and at t = 0, the factor at most s.
+          const double l = problem.lower(), r = problem.upper(),
+                       T = problem.final_time, half = 0.5 * (r - l),
+                       scale = parameters.output_scale;
+          network->set_output_transform(
+            [d, time, l, r, T, half, scale](const torch::Tensor &x,
+                                            const torch::Tensor &raw) {
+              auto factor = torch::full({x.size(0), 1}, scale, x.options());
+              for (std::int64_t k = 0; k < d; ++k)
+                {
+                  const auto xk = x.index({Slice(), Slice(k, k + 1)});
+                  factor        = factor * (xk - l) * (r - xk) / (half * half);
+                }
+              if (time)
+                factor = factor * x.index({Slice(), Slice(d, d + 1)}) / T;
+              return factor * raw;
+            });
+        }
       training.checkpoint_file = checkpoint_prefix + ".pt";
       if (!training.history_file.empty())
         training.history_file = checkpoint_prefix + "-loss.csv";
@@ -874,16 +978,20 @@ namespace neuhom
           }
         if (time)
           residual = residual + g.index({Slice(), d});
-        std::vector<torch::Tensor> terms = {
-          residual.square().sum() / n_int,
-          network->forward(B_local).square().sum() / n_bd};
-        if (time)
-          terms.push_back(network->forward(I_local).square().sum() / n_ini);
+        std::vector<torch::Tensor> terms = {residual.square().sum() / n_int};
+        if (!parameters.exact_conditions)
+          {
+            terms.push_back(network->forward(B_local).square().sum() / n_bd);
+            if (time)
+              terms.push_back(network->forward(I_local).square().sum() / n_ini);
+          }
         return terms;
       };
 
-      std::vector<std::string> names = {"residual", "boundary"};
-      if (time)
+      std::vector<std::string> names = {"residual"};
+      if (!parameters.exact_conditions)
+        names.push_back("boundary");
+      if (!parameters.exact_conditions && time)
         names.push_back("initial");
       auto test = [&]() {
         const auto          u = test_values();

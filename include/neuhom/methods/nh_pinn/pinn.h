@@ -179,6 +179,8 @@ namespace neuhom
       unsigned int       test_grid_points = 101;
       unsigned int       average_window   = 500;
       unsigned int       lbfgs_iterations = 0;
+      bool               exact_conditions = false;
+      double             output_scale     = 1;
       NetworkParameters  network;
       TrainingParameters training;
 
@@ -190,6 +192,11 @@ namespace neuhom
       parse_parameters(ParameterHandler  &prm,
                        const std::string &section,
                        const Problem     &problem);
+
+      /** Residual, and unless the conditions are exact boundary (and
+       * initial) terms. */
+      unsigned int
+      n_loss_terms(const Problem &problem) const;
     };
 
 
@@ -197,7 +204,9 @@ namespace neuhom
      * -div(A(x) grad u) + c(x) u = f (or u_t + ... for C) on the domain with
      * u = 0 on the boundary (and u(x, 0) = 0 for C), by a PINN with the
      * loss terms of eq. (3): residual at the interior nodes of a uniform
-     * grid, Dirichlet values at the boundary nodes (and initial values).
+     * grid, Dirichlet values at the boundary nodes (and initial values);
+     * with "Exact boundary conditions" the network output is multiplied by
+     * a factor that vanishes there and the residual is the only term.
      *
      * The diffusion is given at the collocation points as the tensor A (N,
      * d, d) and the divergence of its columns b (N, d), so that

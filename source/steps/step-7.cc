@@ -173,6 +173,14 @@ namespace Step7
           << "), N_r = " << walker_parameters.interior_points
           << ", N_s = " << walker_parameters.walkers_per_point
           << ", N_b = " << walker_parameters.boundary_points << std::endl;
+    if (steps.initial_factor > 1 && steps.schedule_iterations > 0)
+      pcout << "  macro-step schedule: K = " << steps.micro_steps_at(0)
+            << " at the start, down to " << steps.micro_steps
+            << " after iteration " << steps.schedule_iterations << std::endl;
+    if (walker_parameters.iterations_per_target > 1)
+      pcout << "  new points and targets every "
+            << walker_parameters.iterations_per_target << " iterations"
+            << std::endl;
     for (const std::string &warning : steps.warnings)
       pcout << "  Warning: " << warning << std::endl;
     summary.set_metric("micro_step", steps.micro_step);
@@ -304,6 +312,9 @@ namespace Step7
         return trainer.iteration();
       },
       comm);
+    // Frozen targets (Iterations per target > 1) are part of the training
+    // state: a resumed run must continue with the same ones.
+    trainer.add_checkpoint_state(loss.checkpoint_state());
 
     // The error curve of the paper's figures: the relative error against
     // the fine solution on a coarser grid, in the history's
@@ -352,13 +363,22 @@ namespace Step7
     summary.set_metric("cpu_seconds_per_iteration",
                        Utilities::MPI::max(timer_training.cpu_time(), comm) /
                          std::max(1u, result.iterations));
-    summary.set_metric("walkers_per_second",
-                       walkers_per_iteration * result.iterations /
-                         training_seconds);
+    // Walkers run only at the iterations that draw new targets, with the
+    // macro step of the schedule there.
+    double walkers = 0, walker_steps = 0;
+    for (unsigned int n = 0; n < result.iterations;
+         n += walker_parameters.iterations_per_target)
+      {
+        walkers += walkers_per_iteration;
+        walker_steps += walkers_per_iteration * steps.micro_steps_at(n);
+      }
+    summary.set_metric("walkers_per_second", walkers / training_seconds);
     summary.set_metric("walker_steps_per_second",
-                       walkers_per_iteration * steps.micro_steps *
-                         result.iterations / training_seconds);
+                       walker_steps / training_seconds);
     const WalkerStatistics &statistics = loss.last_statistics();
+    summary.set_metric("mean_girsanov_weight",
+                       Utilities::MPI::sum(statistics.mean_weight, comm) /
+                         Utilities::MPI::n_mpi_processes(comm));
     summary.set_metric("exited_walker_fraction",
                        Utilities::MPI::sum(double(statistics.exited), comm) /
                          Utilities::MPI::sum(double(statistics.walkers), comm));

@@ -59,6 +59,21 @@ namespace neuhom
                         Patterns::Double(0.1),
                         "f: the macro-step bound uses f eps (the paper takes 2 "
                         "for its random field).");
+      prm.declare_entry(
+        "Initial macro step factor",
+        "1",
+        Patterns::Double(1., 1000.),
+        "F >= 1: the first iteration takes F K micro steps (dt unchanged), "
+        "and the factor decays geometrically to 1 over the schedule "
+        "iterations. A bootstrap sweep moves the boundary information about "
+        "sqrt(Dt) inward, so a larger macro step while the network is far "
+        "from the solution needs fewer iterations (not in the paper; the "
+        "bound on Dt is only a lower one). 1: the paper's fixed Dt.");
+      prm.declare_entry("Macro step schedule iterations",
+                        "0",
+                        Patterns::Integer(0),
+                        "N: the iterations over which the macro-step factor "
+                        "decays from F to 1.");
       prm.leave_subsection();
     }
 
@@ -67,10 +82,12 @@ namespace neuhom
     TimeStepParameters::parse_parameters(ParameterHandler &prm)
     {
       prm.enter_subsection("Time steps");
-      micro_step       = prm.get_double("Micro step");
-      micro_steps      = prm.get_integer("Micro steps per macro step");
-      resolution       = prm.get_double("Resolution m0");
-      macro_eps_factor = prm.get_double("Macro step eps factor");
+      micro_step          = prm.get_double("Micro step");
+      micro_steps         = prm.get_integer("Micro steps per macro step");
+      resolution          = prm.get_double("Resolution m0");
+      macro_eps_factor    = prm.get_double("Macro step eps factor");
+      initial_factor      = prm.get_double("Initial macro step factor");
+      schedule_iterations = prm.get_integer("Macro step schedule iterations");
       prm.leave_subsection();
     }
 
@@ -84,6 +101,8 @@ namespace neuhom
               "Coefficient/eps",
               "must be positive: the walkers' steps are chosen from it");
       TimeSteps steps;
+      steps.initial_factor      = parameters.initial_factor;
+      steps.schedule_iterations = parameters.schedule_iterations;
       steps.micro_step_bound = micro_step_bound(eps, parameters.resolution, d);
       steps.macro_step_bound =
         macro_step_bound(parameters.macro_eps_factor * eps, d);
@@ -117,6 +136,19 @@ namespace neuhom
           steps.warnings.push_back(w.str());
         }
       return steps;
+    }
+
+
+    unsigned int
+    TimeSteps::micro_steps_at(const unsigned int iteration) const
+    {
+      if (iteration >= schedule_iterations || initial_factor <= 1)
+        return micro_steps;
+      const double factor =
+        std::pow(initial_factor, 1. - double(iteration) / schedule_iterations);
+      return std::max(micro_steps,
+                      static_cast<unsigned int>(
+                        std::lround(factor * micro_steps)));
     }
   } // namespace walkers
 } // namespace neuhom

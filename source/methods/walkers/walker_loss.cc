@@ -34,6 +34,14 @@ namespace neuhom
                         "1",
                         Patterns::Double(0.),
                         "Weight of the boundary MSE next to the interior one.");
+      prm.declare_entry("Iterations per target",
+                        "1",
+                        Patterns::Integer(1, 1000),
+                        "m: the points and their walker targets are drawn "
+                        "every m-th iteration and kept for m optimizer steps "
+                        "(the walkers dominate the cost of an iteration, the "
+                        "fit of a few hundred points does not). 1: the "
+                        "paper's new points and targets every iteration.");
       prm.declare_entry("Antithetic walkers",
                         "false",
                         Patterns::Bool(),
@@ -42,6 +50,15 @@ namespace neuhom
                         "(mirrored path). Unbiased; removes the noise that is "
                         "linear in the increments (not in the paper). Needs "
                         "an even number of walkers per point.");
+      prm.declare_entry(
+        "Estimator",
+        "girsanov",
+        Patterns::Selection("girsanov|drift"),
+        "girsanov: Brownian walkers with the Girsanov weight exp(int V.dB - "
+        "1/2 int |V|^2 ds) (the paper's Eq. 16). drift: walkers with the "
+        "drift, dX = V dt + dB, and no weight (Eq. 8, the original DFLM). "
+        "The weight's variance grows with int |V|^2 ds = O(Dt/eps^2), so "
+        "long macro steps (a macro-step schedule) need the drift form.");
       prm.declare_entry("Table points per eps",
                         "24",
                         Patterns::Integer(2, 1000),
@@ -62,13 +79,15 @@ namespace neuhom
     WalkerParameters::parse_parameters(ParameterHandler &prm)
     {
       prm.enter_subsection("Walkers");
-      interior_points      = prm.get_integer("Interior points");
-      walkers_per_point    = prm.get_integer("Walkers per point");
-      boundary_points      = prm.get_integer("Boundary points");
-      boundary_weight      = prm.get_double("Boundary weight");
-      table_points_per_eps = prm.get_integer("Table points per eps");
-      antithetic           = prm.get_bool("Antithetic walkers");
-      seed                 = prm.get_integer("Seed");
+      interior_points       = prm.get_integer("Interior points");
+      walkers_per_point     = prm.get_integer("Walkers per point");
+      boundary_points       = prm.get_integer("Boundary points");
+      boundary_weight       = prm.get_double("Boundary weight");
+      iterations_per_target = prm.get_integer("Iterations per target");
+      table_points_per_eps  = prm.get_integer("Table points per eps");
+      antithetic            = prm.get_bool("Antithetic walkers");
+      drift                 = prm.get("Estimator") == "drift";
+      seed                  = prm.get_integer("Seed");
       prm.leave_subsection();
       require(!antithetic || walkers_per_point % 2 == 0,
               "Walkers/Walkers per point",
@@ -86,7 +105,8 @@ namespace neuhom
                      const unsigned int   K,
                      at::Generator       &generator,
                      WalkerStatistics    *statistics,
-                     const bool           antithetic)
+                     const bool           antithetic,
+                     const bool           drift)
     {
       AssertThrow(!antithetic || n_walkers % 2 == 0,
                   ExcMessage("antithetic walkers come in pairs"));
@@ -123,7 +143,11 @@ namespace neuhom
           const torch::Tensor live = alive.to(torch::kFloat64);
           // Left-point (Ito) sums of Eq. (19).
           reward.add_(live * G * dt);
-          log_weight.add_(live * ((V * dB).sum(1) - 0.5 * dt * (V * V).sum(1)));
+          if (drift)
+            dB = dB + dt * V;
+          else
+            log_weight.add_(live *
+                            ((V * dB).sum(1) - 0.5 * dt * (V * V).sum(1)));
 
           torch::Tensor       B_new = B + dB;
           const torch::Tensor outside =
@@ -189,6 +213,33 @@ namespace neuhom
         const unsigned int rank = Utilities::MPI::this_mpi_process(comm);
         return n / size + (rank < n % size ? 1 : 0);
       }
+
+
+      // The first of this rank's share of n points.
+      unsigned int
+      local_offset_of(const unsigned int n, MPI_Comm comm)
+      {
+        const unsigned int size = Utilities::MPI::n_mpi_processes(comm);
+        const unsigned int rank = Utilities::MPI::this_mpi_process(comm);
+        return rank * (n / size) + std::min(rank, n % size);
+      }
+
+
+      // The concatenation over the ranks (in rank order) of a float64 tensor
+      // whose first dimension is split among them.
+      torch::Tensor
+      gather_over_ranks(const torch::Tensor &local, MPI_Comm comm)
+      {
+        const torch::Tensor       c = local.contiguous();
+        const std::vector<double> mine(c.data_ptr<double>(),
+                                       c.data_ptr<double>() + c.numel());
+        std::vector<double>       all;
+        for (const auto &part : Utilities::MPI::all_gather(comm, mine))
+          all.insert(all.end(), part.begin(), part.end());
+        std::vector<std::int64_t> sizes = c.sizes().vec();
+        sizes[0]                        = -1;
+        return torch::tensor(all, torch::dtype(torch::kFloat64)).reshape(sizes);
+      }
     } // namespace
 
 
@@ -206,7 +257,26 @@ namespace neuhom
       , rank(Utilities::MPI::this_mpi_process(comm))
       , local_interior(local_share(parameters.interior_points, comm))
       , local_boundary(local_share(parameters.boundary_points, comm))
-    {}
+      , local_offset(local_offset_of(parameters.interior_points, comm))
+      , comm(comm)
+    {
+      if (parameters.iterations_per_target > 1)
+        {
+          const auto options = torch::dtype(torch::kFloat64);
+          frozen_points =
+            torch::zeros({parameters.interior_points, 2}, options);
+          frozen_targets = torch::zeros({parameters.interior_points}, options);
+        }
+    }
+
+
+    std::vector<torch::Tensor>
+    WalkerLoss::checkpoint_state() const
+    {
+      if (parameters.iterations_per_target > 1)
+        return {frozen_points, frozen_targets};
+      return {};
+    }
 
 
     std::vector<torch::Tensor>
@@ -218,18 +288,34 @@ namespace neuhom
         static_cast<std::uint64_t>(seed * 0x1.0p53));
       const auto options = torch::dtype(torch::kFloat64);
 
-      const torch::Tensor x =
-        torch::rand({local_interior, 2}, generator, options);
-      const torch::Tensor target =
-        estimate_targets(problem,
-                         network_field(network),
-                         x,
-                         parameters.walkers_per_point,
-                         steps.micro_step,
-                         steps.micro_steps,
-                         generator,
-                         &statistics,
-                         parameters.antithetic);
+      const unsigned int n = iteration();
+      const unsigned int m = parameters.iterations_per_target;
+      torch::Tensor      x, target;
+      if (n % m == 0)
+        {
+          x      = torch::rand({local_interior, 2}, generator, options);
+          target = estimate_targets(problem,
+                                    network_field(network),
+                                    x,
+                                    parameters.walkers_per_point,
+                                    steps.micro_step,
+                                    steps.micro_steps_at(n),
+                                    generator,
+                                    &statistics,
+                                    parameters.antithetic,
+                                    parameters.drift);
+          if (m > 1)
+            {
+              torch::NoGradGuard no_grad;
+              frozen_points.copy_(gather_over_ranks(x, comm));
+              frozen_targets.copy_(gather_over_ranks(target, comm));
+            }
+        }
+      else
+        {
+          x      = frozen_points.narrow(0, local_offset, local_interior);
+          target = frozen_targets.narrow(0, local_offset, local_interior);
+        }
       const torch::Tensor u =
         network.forward(x.to(network.dtype())).select(1, 0);
       const torch::Tensor interior =

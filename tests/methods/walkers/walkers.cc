@@ -86,6 +86,17 @@ namespace
     const TimeSteps bad    = choose_time_steps(parameters, 0.05, 2);
     for (const auto &w : bad.warnings)
       deallog << "warning: " << w << std::endl;
+
+    // Macro-step schedule: K F^(1 - n/N), from 8 K down to K at n = N.
+    TimeStepParameters scheduled;
+    scheduled.initial_factor      = 8;
+    scheduled.schedule_iterations = 300;
+    const TimeSteps schedule      = choose_time_steps(scheduled, 0.05, 2);
+    deallog << "macro-step schedule F = 8, N = 300: K at n = 0, 100, 200, "
+               "300, 1000:";
+    for (const unsigned int n : {0u, 100u, 200u, 300u, 1000u})
+      deallog << ' ' << schedule.micro_steps_at(n);
+    deallog << std::endl;
     deallog << std::setprecision(6);
   }
 
@@ -200,6 +211,23 @@ namespace
             << yes(std::abs(target - 1.49) < 4e-3)
             << ", |mean weight - 1| < 5e-3: "
             << yes(std::abs(statistics.mean_weight - 1) < 5e-3) << std::endl;
+
+    // The drift form walks the drifted paths directly: same mean, no weight.
+    const double drifted = estimate_targets(problem,
+                                            linear,
+                                            points,
+                                            n,
+                                            5e-4,
+                                            20,
+                                            generator,
+                                            &statistics,
+                                            false,
+                                            true)
+                             .item<double>();
+    deallog << "drift form: target - 1.49 within 4e-3: "
+            << yes(std::abs(drifted - 1.49) < 4e-3)
+            << ", mean weight 1: " << yes(statistics.mean_weight == 1)
+            << std::endl;
   }
 
 

@@ -42,10 +42,12 @@ namespace neuhom
      */
     struct TimeStepParameters
     {
-      double       micro_step       = 0;
-      unsigned int micro_steps      = 0;
-      double       resolution       = 12;
-      double       macro_eps_factor = 1;
+      double       micro_step          = 0;
+      unsigned int micro_steps         = 0;
+      double       resolution          = 12;
+      double       macro_eps_factor    = 1;
+      double       initial_factor      = 1;
+      unsigned int schedule_iterations = 0;
 
       static void
       declare_parameters(ParameterHandler &prm);
@@ -61,12 +63,23 @@ namespace neuhom
       double                   micro_step_bound;
       double                   macro_step_bound;
       std::vector<std::string> warnings;
+      double                   initial_factor      = 1;
+      unsigned int             schedule_iterations = 0;
 
       double
       macro_step() const
       {
         return micro_steps * micro_step;
       }
+
+      /**
+       * The micro steps of iteration n of the macro-step schedule:
+       * round(K F^(1 - n/N)) for n < N (F the initial factor, N the
+       * schedule iterations), K afterwards. dt does not change, so the
+       * walkers keep resolving eps while Dt starts F times larger.
+       */
+      unsigned int
+      micro_steps_at(unsigned int iteration) const;
     };
 
     /**

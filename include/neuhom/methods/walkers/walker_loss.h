@@ -22,13 +22,15 @@ namespace neuhom
     /** Subsection "Walkers": samples of the derivative-free loss. */
     struct WalkerParameters
     {
-      unsigned int       interior_points      = 400;
-      unsigned int       walkers_per_point    = 300;
-      unsigned int       boundary_points      = 400;
-      double             boundary_weight      = 1;
-      unsigned int       table_points_per_eps = 24;
-      bool               antithetic           = false;
-      unsigned int       seed                 = 1;
+      unsigned int       interior_points       = 400;
+      unsigned int       walkers_per_point     = 300;
+      unsigned int       boundary_points       = 400;
+      double             boundary_weight       = 1;
+      unsigned int       iterations_per_target = 1;
+      unsigned int       table_points_per_eps  = 24;
+      bool               antithetic            = false;
+      bool               drift                 = false;
+      unsigned int       seed                  = 1;
       TimeStepParameters time_steps;
 
       static void
@@ -65,8 +67,9 @@ namespace neuhom
      * whose step leaves the square stops at the intersection of the step
      * with the boundary, its reward and discount stop accumulating, and its
      * end value is g there instead of u. With @p antithetic, the walkers of a
-     * point come in mirrored pairs (n_walkers even). The result is (N),
-     * without graph.
+     * point come in mirrored pairs (n_walkers even). With @p drift, the
+     * walkers follow dX = V dt + dB instead (Euler-Maruyama, the martingale
+     * form of Eq. 8) and carry no weight. The result is (N), without graph.
      */
     torch::Tensor
     estimate_targets(const WalkerProblem &problem,
@@ -77,7 +80,8 @@ namespace neuhom
                      unsigned int         micro_steps,
                      at::Generator       &generator,
                      WalkerStatistics    *statistics = nullptr,
-                     bool                 antithetic = false);
+                     bool                 antithetic = false,
+                     bool                 drift      = false);
 
     /** u of a network as a FieldFunction (autograd for the gradient). */
     FieldFunction
@@ -94,6 +98,13 @@ namespace neuhom
      * Over MPI each rank owns its share of the points. The samples of an
      * iteration come from a generator seeded by (seed, iteration, rank), so
      * a resumed run draws the same ones.
+     *
+     * With "Iterations per target" m > 1, the points and targets of
+     * iteration n (n a multiple of m) serve the iterations n, ..., n + m - 1
+     * (a frozen target as in fitted value iteration: m optimizer steps per
+     * walker simulation); only the boundary points are redrawn. Every rank
+     * then holds the targets of all ranks, which checkpoint_state() exposes
+     * so that a run resumed between two target updates continues bitwise.
      */
     class WalkerLoss
     {
@@ -114,6 +125,11 @@ namespace neuhom
         return statistics;
       }
 
+      /** The frozen points and targets (empty with one iteration per
+       * target), for Trainer::add_checkpoint_state(). */
+      std::vector<torch::Tensor>
+      checkpoint_state() const;
+
     private:
       const WalkerProblem            &problem;
       Network                        &network;
@@ -123,6 +139,10 @@ namespace neuhom
       const unsigned int              rank;
       unsigned int                    local_interior;
       unsigned int                    local_boundary;
+      unsigned int                    local_offset;
+      MPI_Comm                        comm;
+      torch::Tensor                   frozen_points;  // (N_r, 2), all ranks
+      torch::Tensor                   frozen_targets; // (N_r)
       WalkerStatistics                statistics;
     };
 

@@ -60,6 +60,17 @@ namespace neuhom
     }
 
 
+    // Checked in place, without copying the tensors.
+    bool
+    all_finite(const std::vector<torch::Tensor> &tensors)
+    {
+      for (const auto &t : tensors)
+        if (!torch::isfinite(t.detach()).all().item<bool>())
+          return false;
+      return true;
+    }
+
+
     std::string
     scientific(const double value, const int digits = 3)
     {
@@ -363,18 +374,24 @@ namespace neuhom
       }
     if (weights.requires_grad())
       reduced.push_back(weights.grad());
-    auto buffer = flatten(reduced).contiguous();
-    if (Utilities::MPI::n_mpi_processes(comm) > 1)
-      MPI_Allreduce(MPI_IN_PLACE,
-                    buffer.data_ptr<double>(),
-                    buffer.numel(),
-                    MPI_DOUBLE,
-                    MPI_SUM,
-                    comm);
-    const auto n_terms = static_cast<std::int64_t>(terms.size());
-    last_terms         = to_vector(buffer.slice(0, 0, n_terms));
-    unflatten(buffer.slice(0, n_terms),
-              std::vector<torch::Tensor>(reduced.begin() + 1, reduced.end()));
+    if (Utilities::MPI::n_mpi_processes(comm) == 1)
+      // Nothing to sum: no copies of the gradients.
+      last_terms = to_vector(stacked.detach());
+    else
+      {
+        auto buffer = flatten(reduced).contiguous();
+        MPI_Allreduce(MPI_IN_PLACE,
+                      buffer.data_ptr<double>(),
+                      buffer.numel(),
+                      MPI_DOUBLE,
+                      MPI_SUM,
+                      comm);
+        const auto n_terms = static_cast<std::int64_t>(terms.size());
+        last_terms         = to_vector(buffer.slice(0, 0, n_terms));
+        unflatten(buffer.slice(0, n_terms),
+                  std::vector<torch::Tensor>(reduced.begin() + 1,
+                                             reduced.end()));
+      }
 
     double     total = 0;
     const auto w     = loss_weights();
@@ -691,7 +708,7 @@ namespace neuhom
               ascent_optimizer->step();
             optimizer->step();
           }
-        if (!all_finite(to_vector(flatten(model_parameters))))
+        if (!all_finite(model_parameters))
           diverged("the parameters became NaN or Inf in iteration " +
                    std::to_string(it));
 

@@ -352,9 +352,17 @@ namespace Step4
     pcout << " -> " << geometry.n_outputs() << ", " << network.n_parameters()
           << " parameters\n";
     {
-      const BlockData train(file, Split::train, geometry, comm);
-      const BlockData validation(file, Split::validation, geometry, comm);
-      const BlockData test(file, Split::test, geometry, comm);
+      const BlockData train(file,
+                            Split::train,
+                            geometry,
+                            network.dtype(),
+                            comm);
+      const BlockData validation(file,
+                                 Split::validation,
+                                 geometry,
+                                 network.dtype(),
+                                 comm);
+      const BlockData test(file, Split::test, geometry, network.dtype(), comm);
       summary.set_metric("training_pairs", train.n_pairs());
       if (minibatches.load_network.empty())
         {

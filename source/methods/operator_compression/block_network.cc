@@ -121,6 +121,7 @@ namespace neuhom::operator_compression
   BlockData::BlockData(const DatasetFile   &file,
                        const Split          split,
                        const BlockGeometry &geometry,
+                       const torch::Dtype   dtype,
                        const MPI_Comm       comm)
     : geometry(geometry)
     , comm(comm)
@@ -133,73 +134,80 @@ namespace neuhom::operator_compression
     const unsigned int rank      = Utilities::MPI::this_mpi_process(comm);
     const unsigned int n_ranks   = Utilities::MPI::n_mpi_processes(comm);
     first                        = n_records * rank / n_ranks;
-    const std::int64_t end       = n_records * (rank + 1) / n_ranks;
-    for (std::int64_t k = first; k < end; ++k)
+    n_local                      = n_records * (rank + 1) / n_ranks - first;
+
+    // The fields padded by l r zero cells on each side: the patch of cell
+    // (cx, cy) is then the P x P window at (cx r, cy r).
+    const std::int64_t F = geometry.fine_cells(), P = geometry.patch_cells(),
+                       pad = geometry.l * geometry.r, W = F + 2 * pad;
+    const std::int64_t n_cells = geometry.n_cells(),
+                       n_out   = geometry.n_outputs();
+    auto padded = torch::zeros({n_local, W * W}, torch::kFloat64);
+    auto labels = torch::empty({n_local * n_cells, n_out}, torch::kFloat64);
+    for (std::int64_t k = 0; k < n_local; ++k)
       {
-        Record record = file.read(
-          file.record_index(k / n_samples, first_sample + k % n_samples));
-        fields.push_back(std::move(record.field));
-        blocks.push_back(std::move(record.blocks));
+        const Record record =
+          file.read(file.record_index((first + k) / n_samples,
+                                      first_sample + (first + k) % n_samples));
+        double *target = padded[k].data_ptr<double>();
+        for (std::int64_t y = 0; y < F; ++y)
+          std::copy_n(record.field.data() + F * y,
+                      F,
+                      target + W * (y + pad) + pad);
+        std::copy_n(record.blocks.data(),
+                    n_cells * n_out,
+                    labels.data_ptr<double>() + k * n_cells * n_out);
       }
+    fields = padded.to(dtype);
+    blocks = labels.to(dtype);
+
+    const std::int64_t N = geometry.N, r = geometry.r;
+    const auto         cells = torch::arange(n_cells, torch::kInt64);
+    patch_corners =
+      torch::floor_divide(cells, N) * (r * W) + torch::remainder(cells, N) * r;
+    const auto values = torch::arange(P * P, torch::kInt64);
+    patch_offsets =
+      torch::floor_divide(values, P) * W + torch::remainder(values, P);
   }
 
 
   std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
-  BlockData::local_batch(const torch::Tensor &indices,
-                         const torch::Dtype   dtype) const
+  BlockData::local_batch(const torch::Tensor &indices) const
   {
-    const auto                index   = indices.accessor<std::int64_t, 1>();
-    const unsigned int        n_cells = geometry.n_cells();
-    std::vector<std::int64_t> positions;
-    for (std::int64_t i = 0; i < index.size(0); ++i)
-      {
-        const std::int64_t record = index[i] / n_cells - first;
-        if (record >= 0 && record < std::int64_t(fields.size()))
-          positions.push_back(i);
-      }
-    const std::int64_t  n = positions.size();
-    std::vector<double> x(n * geometry.n_inputs()), y(n * geometry.n_outputs());
-    for (std::int64_t j = 0; j < n; ++j)
-      {
-        const std::int64_t g      = index[positions[j]];
-        const std::int64_t record = g / n_cells - first;
-        const unsigned int cell   = g % n_cells;
-        geometry.extract_patch(fields[record].data(),
-                               cell,
-                               x.data() + j * geometry.n_inputs());
-        std::copy_n(blocks[record].data() + cell * geometry.n_outputs(),
-                    geometry.n_outputs(),
-                    y.data() + j * geometry.n_outputs());
-      }
-    // Copies: x and y die here.
-    const auto options = torch::TensorOptions().dtype(torch::kFloat64);
-    return {torch::from_blob(x.data(),
-                             {n, std::int64_t(geometry.n_inputs())},
-                             options)
-              .to(dtype, false, true),
-            torch::from_blob(y.data(),
-                             {n, std::int64_t(geometry.n_outputs())},
-                             options)
-              .to(dtype, false, true),
-            torch::tensor(positions, torch::kInt64)};
+    const std::int64_t n_cells = geometry.n_cells();
+    // The pairs of this rank's records, numbered from its first pair.
+    const auto local = indices - first * n_cells;
+    const auto positions =
+      torch::logical_and(local >= 0, local < n_local * n_cells)
+        .nonzero()
+        .view(-1);
+    const auto pairs  = local.index_select(0, positions);
+    const auto record = torch::floor_divide(pairs, n_cells);
+    const auto cell   = torch::remainder(pairs, n_cells);
+    // One gather of all patch values of the batch.
+    const auto where =
+      (record * fields.size(1) + patch_corners.index_select(0, cell))
+        .unsqueeze(1) +
+      patch_offsets.unsqueeze(0);
+    return {fields.take(where), blocks.index_select(0, pairs), positions};
   }
 
 
   double
   BlockData::loss(Network &network) const
   {
-    torch::NoGradGuard no_grad;
-    double             sum = 0;
+    torch::InferenceMode inference;
+    double               sum = 0;
     // All local pairs, a few records at a time.
-    const std::int64_t n_local = fields.size() * geometry.n_cells();
+    const std::int64_t n_pairs = n_local * geometry.n_cells();
     const std::int64_t chunk   = 8 * geometry.n_cells();
-    for (std::int64_t start = 0; start < n_local; start += chunk)
+    for (std::int64_t start = 0; start < n_pairs; start += chunk)
       {
         const auto indices = torch::arange(start,
-                                           std::min(start + chunk, n_local),
+                                           std::min(start + chunk, n_pairs),
                                            torch::kInt64) +
                              first * geometry.n_cells();
-        const auto [x, y, positions] = local_batch(indices, network.dtype());
+        const auto [x, y, positions] = local_batch(indices);
         sum += relative_block_loss_sum(network.forward(x), y).item<double>();
       }
     return Utilities::MPI::sum(sum, comm) / n_global;
@@ -276,7 +284,7 @@ namespace neuhom::operator_compression
         // The same draws on every rank (same generator state).
         const auto indices =
           torch::randint(data.n_pairs(), {batch}, torch::kInt64);
-        auto [x, y, positions] = data.local_batch(indices, network.dtype());
+        auto [x, y, positions] = data.local_batch(indices);
         if (minibatches.symmetry_augmentation)
           {
             const auto elements = torch::randint(8, {batch}, torch::kInt64);
@@ -298,17 +306,21 @@ namespace neuhom::operator_compression
                  const unsigned int         first,
                  const unsigned int         count)
   {
-    torch::NoGradGuard  no_grad;
-    std::vector<double> x(std::size_t(count) * geometry.n_inputs());
+    // No autograd bookkeeping; the patches are written straight into the
+    // input tensor in the network's precision.
+    torch::InferenceMode inference;
+    const std::int64_t   n_inputs = geometry.n_inputs();
+    auto                 input = torch::empty({std::int64_t(count), n_inputs},
+                              torch::TensorOptions().dtype(network.dtype()));
     for (unsigned int c = 0; c < count; ++c)
-      geometry.extract_patch(field.data(),
-                             first + c,
-                             x.data() + std::size_t(c) * geometry.n_inputs());
-    const auto input =
-      torch::from_blob(x.data(),
-                       {std::int64_t(count), std::int64_t(geometry.n_inputs())},
-                       torch::TensorOptions().dtype(torch::kFloat64))
-        .to(network.dtype());
+      if (network.dtype() == torch::kFloat32)
+        geometry.extract_patch(field.data(),
+                               first + c,
+                               input.data_ptr<float>() + c * n_inputs);
+      else
+        geometry.extract_patch(field.data(),
+                               first + c,
+                               input.data_ptr<double>() + c * n_inputs);
     const auto output = network.forward(input).to(torch::kFloat64).contiguous();
     return std::vector<double>(output.data_ptr<double>(),
                                output.data_ptr<double>() + output.numel());

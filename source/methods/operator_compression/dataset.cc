@@ -2,6 +2,7 @@
 
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/progress.h>
+#include <neuhom/core/stop_request.h>
 #include <neuhom/methods/operator_compression/dataset.h>
 
 #include <cmath>
@@ -468,6 +469,16 @@ namespace neuhom::operator_compression
         progress.update(record + 1 - done,
                         "class " +
                           class_name(coefficient_class, geometry.fine_cells()));
+        // SIGTERM/SIGINT: stop after a complete record; a later run
+        // continues after it.
+        if (const int signal = stop_request::stop_requested(comm))
+          throw Interrupted("data generation stopped by " +
+                              stop_request::signal_name(signal) +
+                              " after record " + std::to_string(record + 1) +
+                              " of " + std::to_string(header.n_records()) +
+                              "; the sample file '" + file_name +
+                              "' is written up to it; run again to continue.",
+                            signal);
       }
     return header.n_records() - done;
   }

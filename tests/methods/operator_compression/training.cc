@@ -141,14 +141,14 @@ main(int argc, char **argv)
   const DatasetFile file(name, header);
   check_symmetries(geometry, file.read(header.n_records() - 1));
 
-  const BlockData train(file, Split::train, geometry, comm);
-  const BlockData test(file, Split::test, geometry, comm);
-  deallog << "pairs: train " << train.n_pairs() << ", test " << test.n_pairs()
-          << std::endl;
-
   BlockNetworkParameters parameters;
   parameters.hidden_widths = {64, 64};
   parameters.dtype         = torch::kFloat64;
+  const BlockData train(file, Split::train, geometry, parameters.dtype, comm);
+  const BlockData test(file, Split::test, geometry, parameters.dtype, comm);
+  deallog << "pairs: train " << train.n_pairs() << ", test " << test.n_pairs()
+          << std::endl;
+
   BlockTrainingParameters minibatches;
   minibatches.batch_size = 64;
 

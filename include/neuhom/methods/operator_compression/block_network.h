@@ -71,9 +71,10 @@ namespace neuhom::operator_compression
   /**
    * The (patch, block) pairs of one split of a sample file, distributed over
    * the ranks: each rank reads its contiguous share of the split's records
-   * (one record at a time) and keeps the coefficient fields and blocks; the
-   * patches are cut out of the fields when a batch is formed, so the padded
-   * patches are never stored. Pair g is cell g % n_cells of the split's
+   * (one record at a time) and keeps, in the training precision, one tensor
+   * of the zero-padded coefficient fields and one of the blocks. The patches
+   * are cut out of the padded fields by one gather when a batch is formed,
+   * so they are never stored. Pair g is cell g % n_cells of the split's
    * record g / n_cells (records class by class).
    */
   class BlockData
@@ -82,6 +83,7 @@ namespace neuhom::operator_compression
     BlockData(const DatasetFile   &file,
               Split                split,
               const BlockGeometry &geometry,
+              torch::Dtype         dtype,
               MPI_Comm             comm);
 
     /** Pairs of the split over all ranks. */
@@ -96,7 +98,7 @@ namespace neuhom::operator_compression
      * @p indices this rank holds, and their positions in @p indices.
      */
     std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
-    local_batch(const torch::Tensor &indices, torch::Dtype dtype) const;
+    local_batch(const torch::Tensor &indices) const;
 
     /**
      * The paper's loss J (mean over the split's pairs of half the relative
@@ -110,7 +112,12 @@ namespace neuhom::operator_compression
     const MPI_Comm      comm;
     std::int64_t        n_global = 0;
     std::int64_t        first    = 0; // first record of this rank (in split)
-    std::vector<std::vector<double>> fields, blocks;
+    std::int64_t        n_local  = 0; // records of this rank
+    // (records, padded field size), and (records x cells, n_outputs).
+    torch::Tensor fields, blocks;
+    // Offset of each cell's patch in a padded field, and of each patch
+    // value relative to it.
+    torch::Tensor patch_corners, patch_offsets;
   };
 
 

@@ -417,6 +417,8 @@ namespace neuhom::operator_compression
     Progress            progress(out, "record", header.n_records() - done, 2.);
     std::vector<double> all_blocks(
       rank == 0 ? std::size_t(header.n_cells) * header.n_outputs : 0);
+    // SIGTERM/SIGINT are polled after each record (below).
+    const stop_request::PollingScope polling;
     for (std::uint64_t record = done; record < header.n_records(); ++record)
       {
         const std::uint32_t coefficient_class =

@@ -145,8 +145,8 @@ namespace neuhom
       // L-BFGS outer iteration counts as its inner iterations).
       //
       // Each stage writes its own checkpoint, and next to it the test errors
-      // recorded so far ("<checkpoint>-errors.csv", 17 digits, rewritten at
-      // every validation). With "Resume = true" a stage continues from its
+      // recorded so far ("<stage>-checkpoint-errors.csv", 17 digits, rewritten
+      // at every validation). With "Resume = true" a stage continues from its
       // checkpoint with the errors recorded up to there, and a finished
       // stage restores its final state without training; a stage without a
       // checkpoint file (the run was stopped before it) starts afresh. So a
@@ -171,7 +171,7 @@ namespace neuhom
           const std::string errors_file =
             parameters.checkpoint_file
               .substr(0, parameters.checkpoint_file.size() - 3) +
-            "-errors.csv";
+            "-checkpoint-errors.csv";
           std::vector<std::vector<double>> records;
           if (parameters.resume &&
               !std::filesystem::exists(parameters.checkpoint_file))

@@ -36,11 +36,13 @@
 #include <neuhom/core/summary.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/fine_scale_inputs.h>
+#include <neuhom/fem/mesh.h>
 #include <neuhom/fem/quasilinear_diffusion_problem.h>
 #include <neuhom/fem/structured_q1_field.h>
 #include <neuhom/methods/walkers/references.h>
 #include <neuhom/methods/walkers/time_steps.h>
 #include <neuhom/methods/walkers/walker_loss.h>
+#include <neuhom/nn/memory.h>
 #include <neuhom/nn/network.h>
 #include <neuhom/nn/trainer.h>
 
@@ -132,6 +134,20 @@ namespace Step7
             "References/Validation cells per direction",
             "must divide the evaluation cells per direction " +
               std::to_string(references.evaluation_cells));
+    // Refuse up front what would not fit: the walkers (position, log-weight,
+    // reward, exit flag in float64), the network at their end points, and
+    // one training step on the interior and boundary points.
+    const double n_walkers = double(walker_parameters.interior_points) *
+                             walker_parameters.walkers_per_point;
+    check_memory(
+      n_walkers * 8 * 8 +
+        estimate_training_memory(network_parameters, n_walkers, 2) / 6 +
+        estimate_training_memory(network_parameters,
+                                 double(walker_parameters.interior_points) +
+                                   walker_parameters.boundary_points,
+                                 2),
+      "Walkers/Walkers per point",
+      comm);
     const double    eps = coefficient->feature_size();
     const TimeSteps steps =
       choose_time_steps(walker_parameters.time_steps, eps, 2);

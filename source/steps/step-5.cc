@@ -32,6 +32,7 @@
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/program.h>
 #include <neuhom/core/run_output.h>
+#include <neuhom/core/stop_request.h>
 #include <neuhom/core/summary.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/fine_scale_inputs.h>
@@ -464,6 +465,11 @@ namespace Step5
                        std::abs(k_reference - k_star) / k_star);
 
     // @sect4{The training runs, spread over the ranks}
+    //
+    // A SIGTERM between two trainings is recorded and acted on by the next
+    // training's first poll (which writes its checkpoint), instead of ending
+    // the program at once.
+    const stop_request::PollingScope polling;
     const unsigned int  n_ranks = Utilities::MPI::n_mpi_processes(comm);
     const unsigned int  rank    = Utilities::MPI::this_mpi_process(comm);
     std::vector<double> local;

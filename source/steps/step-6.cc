@@ -33,6 +33,7 @@
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/program.h>
 #include <neuhom/core/run_output.h>
+#include <neuhom/core/stop_request.h>
 #include <neuhom/methods/nh_pinn/problem.h>
 #include <neuhom/methods/nh_pinn/references.h>
 
@@ -202,6 +203,11 @@ namespace Step6
     }
 
     // @sect4{Step 1: cell problems by PINN}
+    //
+    // From here on the program trains, stage after stage: a SIGTERM between
+    // two stages is recorded and acted on by the next stage's first poll
+    // (which writes its checkpoint), instead of ending the program at once.
+    const stop_request::PollingScope polling;
     auto cell_reference = [&](const unsigned int j) {
       return [&, j](const std::vector<double> &y) {
         return problem.slowly_varying() ?

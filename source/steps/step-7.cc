@@ -135,13 +135,16 @@ namespace Step7
             "must divide the evaluation cells per direction " +
               std::to_string(references.evaluation_cells));
     // Refuse up front what would not fit: the walkers (position, log-weight,
-    // reward, exit flag in float64), the network at their end points, and
+    // reward, exit flag in float64), the network's forward pass at their end
+    // points (no gradients: two layers' outputs and a temporary alive), and
     // one training step on the interior and boundary points.
     const double n_walkers = double(walker_parameters.interior_points) *
                              walker_parameters.walkers_per_point;
+    const double element_size =
+      network_parameters.dtype == torch::kFloat32 ? 4 : 8;
     check_memory(
       n_walkers * 8 * 8 +
-        estimate_training_memory(network_parameters, n_walkers, 2) / 6 +
+        3 * n_walkers * network_parameters.width * element_size +
         estimate_training_memory(network_parameters,
                                  double(walker_parameters.interior_points) +
                                    walker_parameters.boundary_points,

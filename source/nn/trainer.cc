@@ -363,9 +363,10 @@ namespace neuhom
         p.mutable_grad().zero_();
     (weights * stacked).sum().backward();
 
-    // Sum the terms and gradients over the ranks in one buffer. The
-    // gradients of unused parameters are zeros, not undefined.
-    std::vector<torch::Tensor> reduced = {stacked.detach()};
+    // Sum the terms and gradients over the ranks in one buffer (nothing is
+    // copied on one rank). The gradients of unused parameters are zeros,
+    // not undefined.
+    std::vector<torch::Tensor> reduced = {stacked.detach().clone()};
     for (auto &p : model_parameters)
       {
         if (!p.grad().defined())
@@ -374,24 +375,8 @@ namespace neuhom
       }
     if (weights.requires_grad())
       reduced.push_back(weights.grad());
-    if (Utilities::MPI::n_mpi_processes(comm) == 1)
-      // Nothing to sum: no copies of the gradients.
-      last_terms = to_vector(stacked.detach());
-    else
-      {
-        auto buffer = flatten(reduced).contiguous();
-        MPI_Allreduce(MPI_IN_PLACE,
-                      buffer.data_ptr<double>(),
-                      buffer.numel(),
-                      MPI_DOUBLE,
-                      MPI_SUM,
-                      comm);
-        const auto n_terms = static_cast<std::int64_t>(terms.size());
-        last_terms         = to_vector(buffer.slice(0, 0, n_terms));
-        unflatten(buffer.slice(0, n_terms),
-                  std::vector<torch::Tensor>(reduced.begin() + 1,
-                                             reduced.end()));
-      }
+    allreduce(reduced);
+    last_terms = to_vector(reduced[0]);
 
     double     total = 0;
     const auto w     = loss_weights();

@@ -34,6 +34,7 @@
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/program.h>
 #include <neuhom/core/run_output.h>
+#include <neuhom/core/stop_request.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
 #include <neuhom/lod/lod_problem.h>
@@ -332,7 +333,12 @@ namespace Step4
           << " coefficient values\n";
 
     // @sect4{1. Offline: the sample file}
-    Timer generation_timer;
+    //
+    // Data generation and training poll SIGTERM; one that arrives between
+    // them is acted on by the training's first poll (which writes its
+    // checkpoint), instead of ending the program at once.
+    const stop_request::PollingScope polling;
+    Timer                            generation_timer;
     {
       TimerOutput::Scope scope(output.timer, "data generation");
       generate_dataset(samples, header, comm, pcout);

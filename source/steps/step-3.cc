@@ -34,6 +34,7 @@
 #include <neuhom/core/program.h>
 #include <neuhom/core/progress.h>
 #include <neuhom/core/run_output.h>
+#include <neuhom/fem/mesh.h>
 #include <neuhom/methods/deep_ritz/cell_field.h>
 #include <neuhom/methods/deep_ritz/lod_space.h>
 #include <neuhom/methods/deep_ritz/neural_correctors.h>
@@ -283,8 +284,38 @@ namespace Step3
     const bool         battery = problem.example == "battery";
     const unsigned int n_fine  = problem.coarse_cells * problem.refinement;
     // The coefficient samples: read or drawn now, so that a bad sample file
-    // stops the program before any output.
+    // stops the program before any output. A sample file is read first: its
+    // size is part of the memory check below, which comes before the
+    // samples are drawn.
     std::vector<CellField> training_fields, test_fields;
+    if (!battery && !problem.sample_file.empty())
+      training_fields =
+        read_cell_fields(problem.sample_file, n_fine, "Samples/Sample file");
+    const double n_training_fields = battery ? problem.conductivities.size() :
+                                     problem.sample_file.empty() ?
+                                               problem.n_training :
+                                               training_fields.size();
+    const double n_test_fields     = battery ? 1 : problem.n_test;
+
+    // Refuse up front what would not fit: the training set with one
+    // training step (the (field, coarse cell) pairs spread over the
+    // ranks), and on every rank the fields and the dense corrected bases
+    // (fine DoFs x coarse DoFs) of the learned and the classical space,
+    // three alive at a time.
+    {
+      const double n_coarse_dofs = std::pow(problem.coarse_cells - 1., 2),
+                   n_fine_dofs   = std::pow(n_fine - 1., 2);
+      check_memory(corrector_parameters.estimate_training_memory(
+                     network_parameters,
+                     problem.layers,
+                     problem.refinement,
+                     n_training_fields * std::pow(problem.coarse_cells, 2)) +
+                     Utilities::MPI::n_mpi_processes(comm) * 8 *
+                       (3 * n_fine_dofs * n_coarse_dofs +
+                        (n_training_fields + n_test_fields) * n_fine * n_fine),
+                   "Problem/Coarse cells per direction",
+                   comm);
+    }
     if (battery)
       {
         for (const double c : problem.conductivities)
@@ -296,16 +327,13 @@ namespace Step3
       }
     else
       {
-        training_fields = problem.sample_file.empty() ?
-                            random_cell_fields(n_fine,
+        if (problem.sample_file.empty())
+          training_fields = random_cell_fields(n_fine,
                                                problem.n_training,
                                                problem.minimum,
                                                problem.maximum,
-                                               problem.seed) :
-                            read_cell_fields(problem.sample_file,
-                                             n_fine,
-                                             "Samples/Sample file");
-        test_fields     = random_cell_fields(n_fine,
+                                               problem.seed);
+        test_fields = random_cell_fields(n_fine,
                                          problem.n_test,
                                          problem.minimum,
                                          problem.maximum,

@@ -37,7 +37,9 @@
 #include <neuhom/core/stop_request.h>
 #include <neuhom/fem/diffusion_problem.h>
 #include <neuhom/fem/field_comparison.h>
+#include <neuhom/fem/mesh.h>
 #include <neuhom/lod/lod_problem.h>
+#include <neuhom/lod/memory.h>
 #include <neuhom/methods/operator_compression/block_network.h>
 #include <neuhom/methods/operator_compression/dataset.h>
 #include <neuhom/methods/operator_compression/local_blocks.h>
@@ -304,6 +306,31 @@ namespace Step4
       DatasetHeader::for_configuration(geometry,
                                        parameters.samples_per_class,
                                        parameters.seed);
+    // Refuse up front what would not fit (before the experiments' fields
+    // exist): on every rank a sample field and the three experiments'
+    // fields; the records of the three splits spread over the ranks, each
+    // held as its zero-padded field and its blocks (read in float64, then
+    // converted to the training precision); the patch solves and the
+    // classical PG-LOD blocks (the LOD estimate); the fine reference.
+    {
+      const double fields = 4. * 8 * fine * fine * n_ranks;
+      const double records =
+        double(header.n_classes) * parameters.samples_per_class;
+      const double padded = fine + 2. * geometry.l * geometry.r;
+      const double element_size =
+        network_parameters.dtype == torch::kFloat32 ? 4 : 8;
+      check_memory(
+        fields +
+          records *
+            (padded * padded +
+             double(geometry.n_cells()) * geometry.n_outputs()) *
+            (8 + element_size) +
+          estimate_lod_memory<2>(geometry.N, fine, geometry.l, n_ranks) +
+          (parameters.fine_reference ? estimate_fine_solver_memory<2>(fine, 1) :
+                                       0.),
+        "Data/Samples per class",
+        comm);
+    }
     std::vector<Experiment> experiments = make_experiments(parameters, fine);
     const std::string       samples     = sample_path(parameters, settings);
     {

@@ -34,9 +34,12 @@
 #include <neuhom/core/program.h>
 #include <neuhom/core/run_output.h>
 #include <neuhom/core/stop_request.h>
+#include <neuhom/fem/mesh.h>
 #include <neuhom/methods/nh_pinn/problem.h>
 #include <neuhom/methods/nh_pinn/references.h>
+#include <neuhom/nn/memory.h>
 
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -618,6 +621,56 @@ namespace Step6
   }
 
 
+  // Refuse up front a phase that would not fit, naming its entry: the fine
+  // FE reference, the FE cell problems (Q2 to be generous), the cell PINN
+  // (collocation, quadrature and test points, on every rank) and each
+  // equation PINN (space(-time) grid spread over the ranks, the test points
+  // on every rank).
+  void
+  check_memory_of_phases(const Problem                &problem,
+                         const CellPINNParameters     &cell,
+                         const EquationPINNParameters &homogenized,
+                         const EquationPINNParameters &vanilla,
+                         const MPI_Comm                comm)
+  {
+    const unsigned int d       = problem.dimension();
+    const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+    check_memory(
+      n_ranks *
+        (d == 2 ?
+           std::max(estimate_fine_solver_memory<2>(problem.fine_cells, 1),
+                    estimate_fine_solver_memory<2>(problem.cell_fe_cells, 2)) :
+           estimate_fine_solver_memory<1>(problem.fine_cells, 1)),
+      "Problem/Fine cells per direction",
+      comm);
+    const unsigned int slow_inputs = problem.slowly_varying() ? 1 : 0;
+    const double       cell_points = std::pow(double(cell.grid_points), d) *
+                                 (slow_inputs ? cell.slow_grid_points : 1) +
+                               std::pow(double(cell.quadrature_points), d) +
+                               std::pow(double(cell.test_grid_points), d);
+    check_memory(n_ranks * estimate_training_memory(cell.network,
+                                                    cell_points,
+                                                    d + slow_inputs),
+                 "Cell problem/Grid points per direction",
+                 comm);
+    const unsigned int time_inputs = problem.parabolic() ? 1 : 0;
+    for (const auto &[equation, section] :
+         {std::make_pair(&homogenized, "Homogenized problem"),
+          std::make_pair(&vanilla, "Vanilla PINN")})
+      {
+        const double points =
+          std::pow(double(equation->grid_points), d) *
+            (time_inputs ? equation->time_grid_points : 1) +
+          n_ranks * std::pow(double(equation->test_grid_points), d);
+        check_memory(estimate_training_memory(equation->network,
+                                              points,
+                                              d + time_inputs),
+                     std::string(section) + "/Grid points per direction",
+                     comm);
+      }
+  }
+
+
   void
   run(ParameterHandler &prm, const RunSettings &settings)
   {
@@ -640,6 +693,7 @@ namespace Step6
               "): both are compared with u_eps at the same points");
     StudyParameters study;
     study.parse_parameters(prm);
+    check_memory_of_phases(problem, cell, homogenized, vanilla, MPI_COMM_WORLD);
     if (settings.validate_only)
       return;
 

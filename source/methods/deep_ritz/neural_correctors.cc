@@ -4,6 +4,7 @@
 #include <neuhom/methods/deep_ritz/neural_correctors.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace neuhom
@@ -65,6 +66,43 @@ namespace neuhom
       coarse_statistics = prm.get("Coefficient input") == "coarse statistics";
       node_window       = prm.get_integer("Node coefficient window");
       prm.leave_subsection();
+    }
+
+
+    unsigned int
+    NeuralCorrectorParameters::n_node_inputs() const
+    {
+      return 2 + 4 * node_window * node_window + (basis_index_input ? 4 : 0);
+    }
+
+
+    unsigned int
+    NeuralCorrectorParameters::n_patch_inputs(
+      const unsigned int layers,
+      const unsigned int refinement) const
+    {
+      const unsigned int k = 2 * layers + 1, window = k * refinement;
+      return (coarse_statistics ? 2 * k * k : window * window) + 4;
+    }
+
+
+    double
+    NeuralCorrectorParameters::estimate_training_memory(
+      const NetworkParameters &network,
+      const unsigned int       layers,
+      const unsigned int       refinement,
+      const double             n_pairs) const
+    {
+      const double free_nodes = std::pow((2. * layers + 1) * refinement - 1, 2);
+      const double rows = n_pairs * free_nodes * (basis_index_input ? 4 : 1);
+      const double data_per_row = 8 * (n_node_inputs() + 2 * 9 * 3 + 3 * 4 + 2);
+      // The network sees no derivatives of its inputs: autograd keeps
+      // about three numbers per hidden unit and row (pre-activation,
+      // activation, its gradient in the backward pass).
+      const double element_size = network.dtype == torch::kFloat32 ? 4 : 8;
+      const double units        = double(network.hidden_layers) * network.width;
+      return rows * (data_per_row + 3 * units * element_size) +
+             n_pairs * 8 * n_patch_inputs(layers, refinement);
     }
 
 
@@ -205,10 +243,12 @@ namespace neuhom
                                         (box.size[1] * grid.refinement() - 1);
               group.n_free = std::max(group.n_free, free);
             }
-          group.network = CorrectorNetwork(n_node_inputs(),
-                                           n_parameters(),
-                                           parameters.basis_index_input ? 1 : 4,
-                                           network_parameters);
+          group.network =
+            CorrectorNetwork(parameters.n_node_inputs(),
+                             parameters.n_patch_inputs(layers,
+                                                       grid.refinement()),
+                             parameters.basis_index_input ? 1 : 4,
+                             network_parameters);
           networks->register_module("configuration_" + std::to_string(g),
                                     group.network);
         }
@@ -231,22 +271,6 @@ namespace neuhom
 
 
     unsigned int
-    NeuralCorrectors::n_node_inputs() const
-    {
-      const unsigned int w = parameters.node_window;
-      return 2 + 4 * w * w + (parameters.basis_index_input ? 4 : 0);
-    }
-
-
-    unsigned int
-    NeuralCorrectors::n_parameters() const
-    {
-      const unsigned int k = 2 * layers + 1, window = k * grid.refinement();
-      return (parameters.coarse_statistics ? 2 * k * k : window * window) + 4;
-    }
-
-
-    unsigned int
     NeuralCorrectors::n_rows(const Group &group) const
     {
       return group.n_free * (parameters.basis_index_input ? 4 : 1);
@@ -262,7 +286,7 @@ namespace neuhom
       const auto          index = grid.coarse_cell_index(cell);
       const unsigned int  r     = grid.refinement();
       const unsigned int  n_v   = parameters.basis_index_input ? 4 : 1;
-      const unsigned int  n_in  = n_node_inputs();
+      const unsigned int  n_in  = parameters.n_node_inputs();
       const unsigned int  w     = parameters.node_window;
       std::vector<double> values(n_free * n_v * n_in, 0.);
       // The coefficient on the four fine cells around each node, divided by
@@ -477,9 +501,12 @@ namespace neuhom
           if (group.n_pairs == 0)
             continue;
           group.x = torch::stack(x).to(dtype);
-          group.p = torch::tensor(p, options)
-                      .reshape({long(group.n_pairs), long(n_parameters())})
-                      .to(dtype);
+          group.p =
+            torch::tensor(p, options)
+              .reshape(
+                {long(group.n_pairs),
+                 long(parameters.n_patch_inputs(layers, grid.refinement()))})
+              .to(dtype);
           group.mask = torch::cat(mask).reshape({n_rows, 1}).to(dtype);
           group.stiffness =
             torch::sparse_coo_tensor(torch::stack({torch::tensor(s_rows),

@@ -54,6 +54,30 @@ namespace neuhom
       declare_parameters(ParameterHandler &prm);
       void
       parse_parameters(ParameterHandler &prm);
+
+      /** Inputs per node: position, coefficient window, basis index. */
+      unsigned int
+      n_node_inputs() const;
+
+      /** Inputs per patch (coefficient and boundary flags), for @p layers
+       * oversampling layers and @p refinement fine cells per coarse cell. */
+      unsigned int
+      n_patch_inputs(unsigned int layers, unsigned int refinement) const;
+
+      /**
+       * Bytes of the training set and of one training step on one rank
+       * holding @p n_pairs (coefficient, coarse cell) pairs, taken as
+       * interior patches (the largest): per training row (free node, times
+       * 4 with the basis index as input) the node inputs, the sparse patch
+       * stiffness (9 entries, with its coalesced copy), the right-hand
+       * sides, the reference correctors and the network's forward and
+       * backward pass. For check_memory().
+       */
+      double
+      estimate_training_memory(const NetworkParameters &network,
+                               unsigned int             layers,
+                               unsigned int             refinement,
+                               double                   n_pairs) const;
     };
 
 
@@ -198,10 +222,6 @@ namespace neuhom
       MPI_Comm                        comm     = MPI_COMM_SELF;
       double                          n_global = 1;
 
-      unsigned int
-      n_node_inputs() const;
-      unsigned int
-      n_parameters() const;
       unsigned int
       n_rows(const Group &group) const;
       std::string

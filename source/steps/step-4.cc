@@ -29,6 +29,7 @@
 
 #include <deal.II/lac/sparse_direct.h>
 
+#include <neuhom/core/coefficient.h>
 #include <neuhom/core/coefficients.h>
 #include <neuhom/core/expression.h>
 #include <neuhom/core/input_error.h>
@@ -67,10 +68,14 @@ namespace Step4
     std::string  sample_file;
     unsigned int samples_per_class = 20;
     unsigned int seed              = 1;
+    double       value_minimum = 1, value_maximum = 5;
     std::string  multiscale_rhs, smooth_coefficient, smooth_rhs, crack_rhs;
     std::string  crack_segments;
-    unsigned int crack_seed     = 1;
-    bool         fine_reference = true;
+    unsigned int crack_seed = 1;
+    bool         registered = false;
+    std::string  registered_rhs;
+    bool         fine_reference       = true;
+    unsigned int reference_refinement = 1;
 
     static void
     declare_parameters(ParameterHandler &prm)
@@ -106,6 +111,12 @@ namespace Step4
                         "Coefficients per class (the paper: 500), split 80 / "
                         "10 / 10 % into training, validation and test.");
       prm.declare_entry("Random seed", "1", Patterns::Integer(0), "Seed.");
+      prm.declare_entry("Coefficient values",
+                        "1, 5",
+                        Patterns::List(Patterns::Double(0), 2, 2),
+                        "a, b: the coefficient values of every level are "
+                        "i.i.d. U[a, b] (the paper: 1, 5; 1, 100 for the "
+                        "contrast of the common benchmark).");
       prm.leave_subsection();
 
       prm.enter_subsection("Experiments");
@@ -134,11 +145,28 @@ namespace Step4
                         "U[1,2] background, as segments x0, y0, x1, y1 "
                         "separated by ';', one fine cell wide.");
       prm.declare_entry("Crack seed", "1", Patterns::Integer(0), "Seed.");
+      prm.declare_entry("Registered coefficient",
+                        "false",
+                        Patterns::Bool(),
+                        "Add experiment 4 ('registered'): the coefficient of "
+                        "the Coefficient subsection (any registered type, "
+                        "e.g. the common benchmark's random checkerboard), "
+                        "taken at the fine-cell centres: its feature size "
+                        "must be at least h.");
+      prm.declare_entry("Registered right-hand side",
+                        "1",
+                        Patterns::Anything(),
+                        "f of experiment 4.");
       prm.declare_entry("Fine reference",
                         "true",
                         Patterns::Bool(),
-                        "Also solve with fine FEM (h = eps) and compare both "
-                        "coarse solutions with it.");
+                        "Also solve with fine FEM and compare both coarse "
+                        "solutions with it.");
+      prm.declare_entry("Fine reference refinement",
+                        "1",
+                        Patterns::Integer(1, 16),
+                        "The fine reference has 1/h times this cells per "
+                        "direction (1: h = eps; the common benchmark: 4).");
       prm.leave_subsection();
     }
 
@@ -164,17 +192,28 @@ namespace Step4
       sample_file       = prm.get("Sample file");
       samples_per_class = prm.get_integer("Samples per class");
       seed              = prm.get_integer("Random seed");
+      const auto values =
+        Patterns::Tools::Convert<std::vector<double>>::to_value(
+          prm.get("Coefficient values"));
+      value_minimum = values[0];
+      value_maximum = values[1];
+      require(value_minimum > 0 && value_minimum <= value_maximum,
+              "Data/Coefficient values",
+              "needs 0 < a <= b");
       require(!sample_file.empty(), "Data/Sample file", "must not be empty");
       prm.leave_subsection();
 
       prm.enter_subsection("Experiments");
-      multiscale_rhs     = prm.get("Multiscale right-hand side");
-      smooth_coefficient = prm.get("Smooth coefficient");
-      smooth_rhs         = prm.get("Smooth right-hand side");
-      crack_rhs          = prm.get("Crack right-hand side");
-      crack_segments     = prm.get("Crack segments");
-      crack_seed         = prm.get_integer("Crack seed");
-      fine_reference     = prm.get_bool("Fine reference");
+      multiscale_rhs       = prm.get("Multiscale right-hand side");
+      smooth_coefficient   = prm.get("Smooth coefficient");
+      smooth_rhs           = prm.get("Smooth right-hand side");
+      crack_rhs            = prm.get("Crack right-hand side");
+      crack_segments       = prm.get("Crack segments");
+      crack_seed           = prm.get_integer("Crack seed");
+      registered           = prm.get_bool("Registered coefficient");
+      registered_rhs       = prm.get("Registered right-hand side");
+      fine_reference       = prm.get_bool("Fine reference");
+      reference_refinement = prm.get_integer("Fine reference refinement");
       prm.leave_subsection();
     }
   };
@@ -187,6 +226,7 @@ namespace Step4
     BlockNetworkParameters::declare_parameters(prm);
     TrainingParameters::declare_parameters(prm);
     BlockTrainingParameters::declare_parameters(prm);
+    CoefficientFactory::declare_parameters(prm);
   }
 
 
@@ -204,9 +244,11 @@ namespace Step4
 
 
   std::vector<Experiment>
-  make_experiments(const Parameters &parameters, const unsigned int fine)
+  make_experiments(const Parameters     &parameters,
+                   const unsigned int    fine,
+                   const Coefficient<2> *registered)
   {
-    std::vector<Experiment> experiments(3);
+    std::vector<Experiment> experiments(registered ? 4 : 3);
     experiments[0].name = "multiscale";
     experiments[1].name = "smooth";
     experiments[2].name = "cracks";
@@ -222,7 +264,9 @@ namespace Step4
       fine,
       header.n_classes - 1,
       parameters.seed,
-      split_range(parameters.samples_per_class, Split::test).first);
+      split_range(parameters.samples_per_class, Split::test).first,
+      parameters.value_minimum,
+      parameters.value_maximum);
     experiments[0].rhs_expression = parameters.multiscale_rhs;
     experiments[1].rhs_expression = parameters.smooth_rhs;
     experiments[2].rhs_expression = parameters.crack_rhs;
@@ -266,6 +310,24 @@ namespace Step4
     experiments[2].rhs = make_parser<2>(parameters.crack_rhs,
                                         {},
                                         "Experiments/Crack right-hand side");
+
+    // 4: a registered coefficient (the Coefficient subsection).
+    if (registered)
+      {
+        require(registered->feature_size() >= (1 - 1e-12) / fine,
+                "Coefficient/Epsilon",
+                "the coefficient's feature size " +
+                  to_text(registered->feature_size()) +
+                  " is smaller than h = 1/" + std::to_string(fine) +
+                  ": step-4 takes it at the fine-cell centres");
+        experiments[3].name           = "registered";
+        experiments[3].field          = cell_field(*registered, fine);
+        experiments[3].rhs_expression = parameters.registered_rhs;
+        experiments[3].rhs =
+          make_parser<2>(parameters.registered_rhs,
+                         {},
+                         "Experiments/Registered right-hand side");
+      }
     return experiments;
   }
 
@@ -305,15 +367,17 @@ namespace Step4
     const DatasetHeader header =
       DatasetHeader::for_configuration(geometry,
                                        parameters.samples_per_class,
-                                       parameters.seed);
+                                       parameters.seed,
+                                       parameters.value_minimum,
+                                       parameters.value_maximum);
     // Refuse up front what would not fit (before the experiments' fields
-    // exist): on every rank a sample field and the three experiments'
-    // fields; the records of the three splits spread over the ranks, each
-    // held as its zero-padded field and its blocks (read in float64, then
-    // converted to the training precision); the patch solves and the
-    // classical PG-LOD blocks (the LOD estimate); the fine reference.
+    // exist): on every rank a sample field and the experiments' fields; the
+    // records of the three splits spread over the ranks, each held as its
+    // zero-padded field and its blocks (read in float64, then converted to the
+    // training precision); the patch solves and the classical PG-LOD blocks
+    // (the LOD estimate); the fine reference.
     {
-      const double fields = 4. * 8 * fine * fine * n_ranks;
+      const double fields = 5. * 8 * fine * fine * n_ranks;
       const double records =
         double(header.n_classes) * parameters.samples_per_class;
       const double padded = fine + 2. * geometry.l * geometry.r;
@@ -326,13 +390,19 @@ namespace Step4
              double(geometry.n_cells()) * geometry.n_outputs()) *
             (8 + element_size) +
           estimate_lod_memory<2>(geometry.N, fine, geometry.l, n_ranks) +
-          (parameters.fine_reference ? estimate_fine_solver_memory<2>(fine, 1) :
-                                       0.),
+          (parameters.fine_reference ?
+             estimate_fine_solver_memory<2>(fine *
+                                              parameters.reference_refinement,
+                                            1) :
+             0.),
         "Data/Samples per class",
         comm);
     }
-    std::vector<Experiment> experiments = make_experiments(parameters, fine);
-    const std::string       samples     = sample_path(parameters, settings);
+    const std::unique_ptr<Coefficient<2>> registered =
+      parameters.registered ? CoefficientFactory::create<2>(prm) : nullptr;
+    std::vector<Experiment> experiments =
+      make_experiments(parameters, fine, registered.get());
+    const std::string samples = sample_path(parameters, settings);
     {
       const auto folder = std::filesystem::path(samples).parent_path();
       require(std::filesystem::path(parameters.sample_file).is_relative() ||
@@ -542,7 +612,8 @@ namespace Step4
               << std::setprecision(3) << std::setw(10) << lod_seconds
               << std::setw(9) << nn_seconds << std::defaultfloat << "\n";
 
-        // Both coarse solutions against fine FEM on the eps-grid.
+        // Both coarse solutions against fine FEM on the eps-grid (or a
+        // refinement of it).
         if (parameters.fine_reference)
           {
             ProblemFunctions<2> functions;
@@ -555,7 +626,8 @@ namespace Step4
             functions.initial_values =
               make_parser<2>("0", {}, "Problem/Initial values");
             DiffusionProblem<2> reference(comm,
-                                          fine,
+                                          fine *
+                                            parameters.reference_refinement,
                                           DiscretizationParameters(),
                                           LinearSolverParameters(),
                                           coefficient,

@@ -1,6 +1,7 @@
 # Program tests of step-4.
 foreach(_ranks 1 2)
   neuhom_metrics_test(step-4 step-4-small ${_ranks})
+  neuhom_metrics_test(step-4 step-4-registered ${_ranks})
 endforeach()
 neuhom_bad_input_test(step-4 step-4-small.prm)
 neuhom_fuzz_test(step-4)
@@ -22,7 +23,8 @@ endforeach()
 
 # The shipped prm files are complete and valid (--validate: parsing and
 # checks only, no data, no training).
-foreach(_prm step-4 step-4-long step-4-reduced step-4-paper)
+foreach(_prm step-4 step-4-long step-4-reduced step-4-paper
+    benchmark-operator-compression)
   add_test(NAME programs/step-4.validate-${_prm}
     COMMAND $<TARGET_FILE:step-4> --validate ${CMAKE_SOURCE_DIR}/prm/${_prm}.prm)
 endforeach()

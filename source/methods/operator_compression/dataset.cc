@@ -59,9 +59,13 @@ namespace neuhom::operator_compression
   DatasetHeader
   DatasetHeader::for_configuration(const BlockGeometry &geometry,
                                    const unsigned int   samples_per_class,
-                                   const std::uint64_t  seed)
+                                   const std::uint64_t  seed,
+                                   const double         value_minimum,
+                                   const double         value_maximum)
   {
     DatasetHeader header;
+    header.value_minimum     = value_minimum;
+    header.value_maximum     = value_maximum;
     header.coarse_cells      = geometry.N;
     header.refinement        = geometry.r;
     header.layers            = geometry.l;
@@ -122,6 +126,13 @@ namespace neuhom::operator_compression
       return differs("seed",
                      std::to_string(seed),
                      std::to_string(requested.seed));
+    if (value_minimum != requested.value_minimum ||
+        value_maximum != requested.value_maximum)
+      return differs("coefficient range",
+                     "[" + to_text(value_minimum) + ", " +
+                       to_text(value_maximum) + "]",
+                     "[" + to_text(requested.value_minimum) + ", " +
+                       to_text(requested.value_maximum) + "]");
     if (samples_per_class != requested.samples_per_class)
       return differs("samples per class",
                      std::to_string(samples_per_class),
@@ -160,9 +171,8 @@ namespace neuhom::operator_compression
       put(out, v);
     for (const std::uint32_t v : {n_inputs, n_outputs, field_size, n_cells})
       put(out, v);
-    // Reserved.
-    const char zeros[16] = {};
-    out.write(zeros, sizeof(zeros));
+    for (const double v : {value_minimum, value_maximum})
+      put(out, v);
   }
 
 
@@ -191,11 +201,18 @@ namespace neuhom::operator_compression
                              &header.field_size,
                              &header.n_cells})
       get(in, *v);
-    char reserved[16];
-    in.read(reserved, sizeof(reserved));
+    for (double *v : {&header.value_minimum, &header.value_maximum})
+      get(in, *v);
     if (!in)
       throw InputError("sample file '" + file_name +
                        "' is truncated: it ends inside its header");
+    // Version 1 had these 16 bytes reserved (zero); its values were U[1, 5].
+    if (header.version == 1)
+      {
+        header.version       = current_version;
+        header.value_minimum = 1;
+        header.value_maximum = 5;
+      }
     if (header.version != current_version)
       throw InputError("sample file '" + file_name + "' has format version " +
                        std::to_string(header.version) +
@@ -428,7 +445,9 @@ namespace neuhom::operator_compression
           sample_coefficient(geometry.fine_cells(),
                              coefficient_class,
                              header.seed,
-                             sample);
+                             sample,
+                             header.value_minimum,
+                             header.value_maximum);
         const std::vector<double> blocks =
           classical_blocks(geometry, field, first, count);
         const int error = MPI_Gatherv(blocks.data(),

@@ -88,19 +88,21 @@ namespace neuhom::operator_compression
 
   namespace
   {
-    // One level: values i.i.d. U[1, 5] on the 2^k grid, prolongated to the
-    // fine cells.
+    // One level: values i.i.d. U[minimum, maximum] on the 2^k grid,
+    // prolongated to the fine cells.
     void
     add_level(std::vector<double> &field,
               const unsigned int   fine_cells,
               const unsigned int   k,
               std::mt19937_64     &rng,
-              const double         factor)
+              const double         factor,
+              const double         minimum,
+              const double         maximum)
     {
       const unsigned int  n = 1u << k, width = fine_cells / n;
       std::vector<double> values(n * n);
       for (double &v : values)
-        v = 1. + 4. * double(rng() >> 11) * 0x1.0p-53;
+        v = minimum + (maximum - minimum) * (double(rng() >> 11) * 0x1.0p-53);
       for (unsigned int y = 0; y < fine_cells; ++y)
         for (unsigned int x = 0; x < fine_cells; ++x)
           field[x + fine_cells * y] +=
@@ -113,7 +115,9 @@ namespace neuhom::operator_compression
   sample_coefficient(const unsigned int  fine_cells,
                      const unsigned int  coefficient_class,
                      const std::uint64_t seed,
-                     const std::uint64_t index)
+                     const std::uint64_t index,
+                     const double        minimum,
+                     const double        maximum)
   {
     const unsigned int n_classes = n_coefficient_classes(fine_cells);
     AssertThrow((1u << (n_classes - 2)) == fine_cells,
@@ -127,10 +131,22 @@ namespace neuhom::operator_compression
     std::mt19937_64     rng(sequence);
     std::vector<double> field(fine_cells * fine_cells, 0.);
     if (coefficient_class + 1 < n_classes)
-      add_level(field, fine_cells, coefficient_class, rng, 1.);
+      add_level(field,
+                fine_cells,
+                coefficient_class,
+                rng,
+                1.,
+                minimum,
+                maximum);
     else
       for (unsigned int k = 0; k + 1 < n_classes; ++k)
-        add_level(field, fine_cells, k, rng, 1. / (n_classes - 1));
+        add_level(field,
+                  fine_cells,
+                  k,
+                  rng,
+                  1. / (n_classes - 1),
+                  minimum,
+                  maximum);
     return field;
   }
 

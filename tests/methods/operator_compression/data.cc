@@ -15,6 +15,7 @@
 #include <neuhom/methods/operator_compression/local_blocks.h>
 #include <neuhom/methods/operator_compression/surrogate_matrix.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -114,6 +115,16 @@ main(int argc, char **argv)
 
   const BlockGeometry geometry(4, 4, 1);
   const DatasetHeader header = DatasetHeader::for_configuration(geometry, 3, 7);
+  {
+    // Values U[a, b]: the class-0 sample is one constant in [a, b]; [1, 5]
+    // is the default (the paper's) and the same draws.
+    const auto wide = sample_coefficient(16, 0, 7, 2, 1, 100);
+    deallog << "U[1, 100] sample: " << wide[0] << " (constant: "
+            << (std::count(wide.begin(), wide.end(), wide[0]) == 256 ? "yes" :
+                                                                       "no")
+            << "), U[1, 5] sample: " << sample_coefficient(16, 0, 7, 2)[0]
+            << " = 1 + 4 (" << wide[0] << " - 1) / 99" << std::endl;
+  }
   deallog << "classes " << header.n_classes << ", inputs " << header.n_inputs
           << ", outputs " << header.n_outputs << ", records "
           << header.n_records() << ", record bytes " << header.record_bytes()
@@ -232,6 +243,23 @@ main(int argc, char **argv)
   deallog << "other seed: " << error_of([&]() {
     DatasetFile file(name, other_seed);
   }) << std::endl;
+  const DatasetHeader other_range =
+    DatasetHeader::for_configuration(geometry, 3, 7, 1, 100);
+  deallog << "other coefficient range: " << error_of([&]() {
+    DatasetFile file(name, other_range);
+  }) << std::endl;
+  {
+    // A version-1 file (value range reserved as zeros) is read as U[1, 5].
+    std::string version_1 = complete;
+    version_1[8]          = 1;
+    std::fill(version_1.begin() + DatasetHeader::header_bytes - 16,
+              version_1.begin() + DatasetHeader::header_bytes,
+              '\0');
+    write_bytes(name, version_1);
+    deallog << "version 1 file: " << error_of([&]() {
+      DatasetFile file(name, header);
+    }) << std::endl;
+  }
   deallog << "other h, generation: " << error_of([&]() {
     generate_dataset(name, other_h, comm, quiet);
   }) << std::endl;

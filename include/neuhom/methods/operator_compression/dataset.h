@@ -19,7 +19,8 @@ namespace neuhom::operator_compression
    *
    * File layout (little-endian as written by the machine; all sizes fixed):
    *   header: magic "NHOPCMP\0", then the fields below in declaration order
-   *           (uint32 / uint64 / double), 96 bytes in total;
+   *           (uint32 / uint64 / double), 96 bytes in total (version 1,
+   *           without the value range, was read as U[1, 5]);
    *   records, n_classes * samples_per_class of them, class-major: record
    *   c * samples_per_class + s is sample s of class c:
    *     uint32 class, uint32 sample,
@@ -31,7 +32,7 @@ namespace neuhom::operator_compression
    */
   struct DatasetHeader
   {
-    static constexpr std::uint32_t current_version = 1;
+    static constexpr std::uint32_t current_version = 2;
     static constexpr std::size_t   header_bytes    = 96;
 
     std::uint32_t version           = current_version;
@@ -48,12 +49,17 @@ namespace neuhom::operator_compression
     std::uint32_t n_outputs         = 0;
     std::uint32_t field_size        = 0;
     std::uint32_t n_cells           = 0;
+    /** The range [value_minimum, value_maximum] of the coefficient values. */
+    double value_minimum = 1;
+    double value_maximum = 5;
 
     /** The header of a file generated with these settings. */
     static DatasetHeader
     for_configuration(const BlockGeometry &geometry,
                       unsigned int         samples_per_class,
-                      std::uint64_t        seed);
+                      std::uint64_t        seed,
+                      double               value_minimum = 1.,
+                      double               value_maximum = 5.);
 
     std::uint64_t
     record_bytes() const;

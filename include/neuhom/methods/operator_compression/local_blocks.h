@@ -113,7 +113,8 @@ namespace neuhom::operator_compression
   /**
    * The coefficient classes of the paper on the fine-cell grid with
    * F = N r = 2^K cells per direction: class k = 0..K is piecewise constant
-   * on the 2^k x 2^k grid with values i.i.d. U[1, 5]; class K+1 ("ms") is
+   * on the 2^k x 2^k grid with values i.i.d. U[a, b] (the paper: U[1, 5],
+   * the default of sample_coefficient()); class K+1 ("ms") is
    * the average of independent draws of all K+1 levels. At the paper's scale
    * (F = 256) these are its 10 classes.
    */
@@ -124,14 +125,17 @@ namespace neuhom::operator_compression
   class_name(unsigned int coefficient_class, unsigned int fine_cells);
 
   /**
-   * Sample @p index of class @p coefficient_class: a deterministic function
-   * of (seed, class, index), on every rank the same.
+   * Sample @p index of class @p coefficient_class with values in
+   * [@p minimum, @p maximum]: a deterministic function of (seed, class,
+   * index, range), on every rank the same.
    */
   std::vector<double>
   sample_coefficient(unsigned int  fine_cells,
                      unsigned int  coefficient_class,
                      std::uint64_t seed,
-                     std::uint64_t index);
+                     std::uint64_t index,
+                     double        minimum = 1.,
+                     double        maximum = 5.);
 
   /** @p coefficient at the centres of the fine cells. */
   std::vector<double>

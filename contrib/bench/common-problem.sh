@@ -5,7 +5,9 @@
 # 1:100, fine mesh h = 1/512), solved by fine FEM (the reference), coarse
 # FEM and classical LOD (Galerkin and Petrov-Galerkin, several H and l; for
 # the time-dependent coefficient with all correctors recomputed at every
-# step or only those whose patch coefficient changed). Writes
+# step or only those whose patch coefficient changed), and operator
+# compression (prm/benchmark-operator-compression.prm, trained on contrast
+# 1:100). Writes
 # output/benchmark/common-problem.csv, prints the markdown table of
 # doc/benchmarks.md and draws doc/figures/benchmark-error-vs-cost.png.
 # Methods that do not apply to this problem, or that are not run on it yet,
@@ -29,6 +31,15 @@ run_step2 benchmark-elliptic.prm elliptic-galerkin
 run_step2 benchmark-elliptic.prm elliptic-petrov-galerkin \
   'subsection LOD\n  set Method = Petrov-Galerkin\nend\n'
 run_step2 benchmark-parabolic.prm parabolic
+# Operator compression: data generation and training are part of the
+# offline cost, so a sample file of an earlier run is not reused.
+rm -rf "$out/elliptic-operator-compression"
+sed -e "s#^set Output directory.*#set Output directory = $out/elliptic-operator-compression#" \
+  -e "s#set Checkpoint file .*#set Checkpoint file = $out/elliptic-operator-compression/checkpoint.pt#" \
+  "$root/prm/benchmark-operator-compression.prm" > "$work/operator-compression.prm"
+mpirun -np "$ranks" "$build/bin/step-4" "$work/operator-compression.prm" \
+  > "$out/elliptic-operator-compression.log" 2>&1 ||
+  { echo "step-4 failed, see $out/elliptic-operator-compression.log"; exit 1; }
 echo "load after: $(uptime | sed 's/.*load average: //')"
 echo
 

@@ -19,8 +19,9 @@ NOT_RUN = [
     ("Deep Ritz LOD (step-3)", "does not fit here",
      "step-3 trains full-batch on every (coefficient, coarse cell) pair with "
      "the patch stiffness of h = 1/512: its memory check refuses H = 1/32, "
-     "l = 2 (6241 free nodes per patch, 1024 patches) with 138 GiB for ONE "
-     "training coefficient (1.3 TiB for ten) against 21 GiB here; it needs "
+     "l = 2 (6241 free nodes per patch, 1024 patches, the paper's 7 x 128 "
+     "network) with 138 GiB for ONE training coefficient (1.3 TiB for ten) "
+     "against 21 GiB here; it needs "
      "minibatches over the pairs. The parabolic benchmark (a coefficient "
      "that changes every step) is its use case"),
     ("hybrid PINN (step-5)", "does not apply",

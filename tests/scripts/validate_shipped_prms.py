@@ -21,7 +21,7 @@ args = parser.parse_args()
 files = collections.defaultdict(list)
 for prm in sorted(pathlib.Path(args.prm_dir).glob("*.prm")):
     text = prm.read_text()
-    run = re.search(r"Run:\s+(?:mpirun -np \d+\s+)?(step-\d+)", text)
+    run = re.search(r"Run:\s+(?:mpirun -np \d+\s+)?(?:\S*/)?(step-\d+)", text)
     name = re.match(r"(step-\d+)", prm.name)
     program = run.group(1) if run else name.group(1) if name else None
     if program is None:

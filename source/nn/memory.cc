@@ -13,7 +13,7 @@ namespace neuhom
     if (network.type == "fourier features")
       units = network.fourier_scales.size() *
               (units + 2. * network.fourier_features_per_scale);
-    const double element_size = network.dtype == torch::kFloat32 ? 4 : 8;
+    const double element_size = c10::elementSize(network.dtype);
     return 6 * n_points * (input_dimension + 2) * units * element_size;
   }
 } // namespace neuhom

@@ -254,15 +254,9 @@ namespace Step4
     experiments[2].name = "cracks";
 
     // 1: the first test sample of the multiscale class, unseen in training.
-    const DatasetHeader header =
-      DatasetHeader::for_configuration(BlockGeometry(parameters.coarse_cells,
-                                                     parameters.refinement,
-                                                     parameters.layers),
-                                       parameters.samples_per_class,
-                                       parameters.seed);
     experiments[0].field = sample_coefficient(
       fine,
-      header.n_classes - 1,
+      n_coefficient_classes(fine) - 1,
       parameters.seed,
       split_range(parameters.samples_per_class, Split::test).first,
       parameters.value_minimum,
@@ -380,9 +374,8 @@ namespace Step4
       const double fields = 5. * 8 * fine * fine * n_ranks;
       const double records =
         double(header.n_classes) * parameters.samples_per_class;
-      const double padded = fine + 2. * geometry.l * geometry.r;
-      const double element_size =
-        network_parameters.dtype == torch::kFloat32 ? 4 : 8;
+      const double padded       = fine + 2. * geometry.l * geometry.r;
+      const double element_size = c10::elementSize(network_parameters.dtype);
       check_memory(
         fields +
           records *

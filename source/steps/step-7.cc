@@ -140,8 +140,7 @@ namespace Step7
     // one training step on the interior and boundary points.
     const double n_walkers = double(walker_parameters.interior_points) *
                              walker_parameters.walkers_per_point;
-    const double element_size =
-      network_parameters.dtype == torch::kFloat32 ? 4 : 8;
+    const double element_size = c10::elementSize(network_parameters.dtype);
     check_memory(
       n_walkers * 8 * 8 +
         3 * n_walkers * network_parameters.width * element_size +

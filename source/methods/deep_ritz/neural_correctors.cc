@@ -99,7 +99,7 @@ namespace neuhom
       // The network sees no derivatives of its inputs: autograd keeps
       // about three numbers per hidden unit and row (pre-activation,
       // activation, its gradient in the backward pass).
-      const double element_size = network.dtype == torch::kFloat32 ? 4 : 8;
+      const double element_size = c10::elementSize(network.dtype);
       const double units        = double(network.hidden_layers) * network.width;
       return rows * (data_per_row + 3 * units * element_size) +
              n_pairs * 8 * n_patch_inputs(layers, refinement);

@@ -183,4 +183,14 @@ namespace neuhom
   CoefficientFactory::create<2>(ParameterHandler &);
   template std::unique_ptr<Coefficient<3>>
   CoefficientFactory::create<3>(ParameterHandler &);
+  std::vector<double>
+  cell_centre_values(const Function<2> &function, const unsigned int n)
+  {
+    std::vector<double> values(n * n);
+    for (unsigned int y = 0; y < n; ++y)
+      for (unsigned int x = 0; x < n; ++x)
+        values[x + n * y] =
+          function.value(Point<2>((x + 0.5) / n, (y + 0.5) / n));
+    return values;
+  }
 } // namespace neuhom

@@ -328,19 +328,42 @@ namespace neuhom
   LODProblem<dim>::compute_correctors(const double tolerance)
   {
     sample_coefficient();
-    const auto [begin, end]   = owned_cell_range();
-    unsigned int n_recomputed = 0;
+    const auto [begin, end] = owned_cell_range();
+    std::vector<unsigned int> recompute;
     for (unsigned int K = begin; K < end; ++K)
       {
         const bool first = owned_correctors.count(K) == 0;
-        if (!first && tolerance > 0 && change_indicator(K) <= tolerance)
-          continue;
+        // A coefficient that does not depend on time has not changed.
+        if (first || tolerance <= 0 ||
+            (coefficient.is_time_dependent() &&
+             change_indicator(K) > tolerance))
+          recompute.push_back(K);
+      }
+    if (corrector_source != nullptr)
+      {
+        auto correctors = corrector_source->correctors(recompute);
+        AssertThrow(correctors.size() == recompute.size(),
+                    ExcMessage("The corrector source returned " +
+                               std::to_string(correctors.size()) +
+                               " cells for " +
+                               std::to_string(recompute.size()) + "."));
+        for (unsigned int i = 0; i < recompute.size(); ++i)
+          {
+            ElementCorrectors<dim> &result = owned_correctors[recompute[i]];
+            result.cell                    = recompute[i];
+            result.patch                   = grid.patch(recompute[i], layers);
+            result.block_rows              = box_vertices(grid, result.patch);
+            result.correctors              = std::move(correctors[i]);
+          }
+      }
+    else
+      for (const unsigned int K : recompute)
         owned_correctors[K] =
           compute_element_correctors(grid, K, layers, samples, &analyses);
-        if (coefficient.is_time_dependent())
-          reference_samples[K] = patch_samples(K);
-        ++n_recomputed;
-      }
+    if (coefficient.is_time_dependent())
+      for (const unsigned int K : recompute)
+        reference_samples[K] = patch_samples(K);
+    const unsigned int n_recomputed = recompute.size();
     exchange_correctors();
     build_cell_bases();
     return Utilities::MPI::sum(n_recomputed, comm);
@@ -1016,6 +1039,39 @@ namespace neuhom
   }
 
 
+  template <int dim>
+  void
+  LODProblem<dim>::set_corrector_source(CorrectorSource<dim> *source)
+  {
+    require(source == nullptr || !parameters.petrov_galerkin,
+            "LOD/Method",
+            "must be Galerkin with correctors that do not come from the "
+            "patch solves (the Petrov-Galerkin local blocks need them)");
+    corrector_source = source;
+  }
+
+
+  template <int dim>
+  BlockQ1Field<dim>
+  reconstruct_under_mesh(const LODProblem<dim>    &lod,
+                         const Triangulation<dim> &fine_mesh,
+                         const Vector<double>     &U)
+  {
+    return lod.reconstruct(
+      U,
+      blocks_under_owned_cells(fine_mesh,
+                               lod.get_grid().coarse_cells_per_direction()));
+  }
+
+
   template class LODProblem<2>;
   template class LODProblem<3>;
+  template BlockQ1Field<2>
+  reconstruct_under_mesh(const LODProblem<2> &,
+                         const Triangulation<2> &,
+                         const Vector<double> &);
+  template BlockQ1Field<3>
+  reconstruct_under_mesh(const LODProblem<3> &,
+                         const Triangulation<3> &,
+                         const Vector<double> &);
 } // namespace neuhom

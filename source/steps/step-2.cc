@@ -125,10 +125,9 @@ namespace Step2
                               const DiffusionProblem<dim> &fine,
                               const Vector<double>        &U)
   {
-    return lod.reconstruct(
-      U,
-      blocks_under_owned_cells(fine.get_dof_handler().get_triangulation(),
-                               lod.get_grid().coarse_cells_per_direction()));
+    return reconstruct_under_mesh(lod,
+                                  fine.get_dof_handler().get_triangulation(),
+                                  U);
   }
 
 

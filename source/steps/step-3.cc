@@ -23,18 +23,30 @@
  * coefficients, and of the LOD-ANN solution. Example "battery" (Example 2):
  * u_t - div(a grad u) = f on a layered collector / active material stack,
  * the active-material conductivity is the parameter; backward Euler up to T,
- * optionally with a conductivity that varies in time.
+ * optionally with a conductivity that varies in time. Example "registered":
+ * any coefficient of the Coefficient subsection, typically one that changes
+ * in time (the parabolic benchmark of doc/benchmarks.md); the networks are
+ * trained on it at a few times and then replace the patch solves of the
+ * library's parabolic LOD (LODProblem with a NeuralCorrectorSource), and
+ * both LODs are compared with fine FEM on a finer mesh.
  * ------------------------------------------------------------------------- */
 
 #include <deal.II/base/timer.h>
 
 #include <deal.II/lac/sparse_direct.h>
 
+#include <neuhom/core/coefficient.h>
+#include <neuhom/core/expression.h>
 #include <neuhom/core/input_error.h>
 #include <neuhom/core/program.h>
 #include <neuhom/core/progress.h>
 #include <neuhom/core/run_output.h>
+#include <neuhom/fem/diffusion_problem.h>
+#include <neuhom/fem/field_comparison.h>
 #include <neuhom/fem/mesh.h>
+#include <neuhom/lod/lod_problem.h>
+#include <neuhom/lod/memory.h>
+#include <neuhom/lod/parabolic_lod.h>
 #include <neuhom/methods/deep_ritz/cell_field.h>
 #include <neuhom/methods/deep_ritz/lod_space.h>
 #include <neuhom/methods/deep_ritz/neural_correctors.h>
@@ -73,10 +85,14 @@ namespace Step3
       prm.enter_subsection("Problem");
       prm.declare_entry("Example",
                         "random coefficients",
-                        Patterns::Selection("random coefficients|battery"),
+                        Patterns::Selection(
+                          "random coefficients|battery|registered"),
                         "random coefficients: the paper's Example 1 (elliptic, "
                         "f = 1, a i.i.d. per fine cell); battery: Example 2 "
-                        "(parabolic, layered substitute geometry).");
+                        "(parabolic, layered substitute geometry); registered: "
+                        "the coefficient of the Coefficient subsection, "
+                        "trained at 'Registered coefficient/Training times', "
+                        "parabolic LOD up to the final time against fine FEM.");
       prm.declare_entry("Coarse cells per direction",
                         "4",
                         Patterns::Integer(2),
@@ -133,8 +149,11 @@ namespace Step3
       prm.declare_entry("Time step",
                         "0.6",
                         Patterns::Double(0),
-                        "battery: tau");
-      prm.declare_entry("Final time", "60", Patterns::Double(0), "battery: T");
+                        "battery, registered: tau (backward Euler)");
+      prm.declare_entry("Final time",
+                        "60",
+                        Patterns::Double(0),
+                        "battery, registered: T");
       prm.declare_entry("Output times",
                         "0, 30, 60",
                         Patterns::List(Patterns::Double(0), 0),
@@ -207,10 +226,66 @@ namespace Step3
   };
 
 
+  // Example "registered": where the networks are trained and how the
+  // parabolic LOD with their correctors is checked.
+  struct RegisteredParameters
+  {
+    std::vector<double> training_times       = {0, 0.05, 0.1};
+    std::vector<double> test_times           = {0.025, 0.075};
+    std::string         right_hand_side      = "1";
+    unsigned int        reference_refinement = 4;
+    double              update_tolerance     = 0.01;
+
+    static void
+    declare_parameters(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Registered coefficient");
+      prm.declare_entry("Training times",
+                        "0, 0.05, 0.1",
+                        Patterns::List(Patterns::Double(0), 1),
+                        "The coefficient at these times is the training set.");
+      prm.declare_entry("Test times",
+                        "0.025, 0.075",
+                        Patterns::List(Patterns::Double(0), 1),
+                        "Unseen times for the test basis error.");
+      prm.declare_entry("Right-hand side",
+                        "1",
+                        Patterns::Anything(),
+                        "f(x, y, t); u = 0 on the boundary and at t = 0.");
+      prm.declare_entry("Fine reference refinement",
+                        "4",
+                        Patterns::Integer(1, 16),
+                        "The fine FEM reference has h / this.");
+      prm.declare_entry("Corrector update tolerance",
+                        "0.01",
+                        Patterns::Double(0),
+                        "Both LODs update the correctors of the patches whose "
+                        "coefficient changed by more than this (relative) "
+                        "since their last update; 0: all, every step.");
+      prm.leave_subsection();
+    }
+
+    void
+    parse_parameters(ParameterHandler &prm)
+    {
+      using DoubleList = Patterns::Tools::Convert<std::vector<double>>;
+      prm.enter_subsection("Registered coefficient");
+      training_times       = DoubleList::to_value(prm.get("Training times"));
+      test_times           = DoubleList::to_value(prm.get("Test times"));
+      right_hand_side      = prm.get("Right-hand side");
+      reference_refinement = prm.get_integer("Fine reference refinement");
+      update_tolerance     = prm.get_double("Corrector update tolerance");
+      prm.leave_subsection();
+    }
+  };
+
+
   void
   declare_parameters(ParameterHandler &prm)
   {
     ProblemParameters::declare_parameters(prm);
+    RegisteredParameters::declare_parameters(prm);
+    CoefficientFactory::declare_parameters(prm);
     NeuralCorrectorParameters::declare_parameters(prm);
     NetworkParameters::declare_parameters(prm);
     TrainingParameters::declare_parameters(prm);
@@ -254,6 +329,122 @@ namespace Step3
   }
 
 
+  // @sect3{Example "registered": the library's parabolic LOD with learned
+  // correctors}
+  //
+  // The networks replace the patch solves of LODProblem (a CorrectorSource):
+  // the same backward Euler steps, the same update rule (only the patches
+  // whose coefficient changed by more than the tolerance), the same
+  // comparison at T with fine FEM on a finer mesh as step-2, once with the
+  // networks and once with the classical patch solves.
+  void
+  compare_parabolic_lod(const ProblemParameters    &problem,
+                        const RegisteredParameters &registered,
+                        const NeuralCorrectors     &networks,
+                        Coefficient<2>             &coefficient,
+                        RunOutput                  &output)
+  {
+    const MPI_Comm            comm    = output.comm;
+    const ConditionalOStream &pcout   = output.pcout;
+    Summary                  &summary = output.summary;
+    const unsigned int n_fine = problem.coarse_cells * problem.refinement;
+    const unsigned int n_q    = 2;
+
+    ProblemFunctions<2> functions;
+    functions.right_hand_side =
+      make_parser<2>(registered.right_hand_side,
+                     {},
+                     "Registered coefficient/Right-hand side");
+    functions.right_hand_side_is_time_dependent =
+      uses_time(registered.right_hand_side);
+    functions.boundary_values = make_parser<2>("0", {}, "boundary values");
+    functions.initial_values  = make_parser<2>("0", {}, "initial values");
+    TimeSteppingParameters time;
+    time.scheme     = "backward Euler";
+    time.final_time = problem.final_time;
+    time.time_step  = problem.time_step;
+
+    pcout << "\nParabolic LOD, H = 1/" << problem.coarse_cells << ", h = 1/"
+          << n_fine << ", " << time.n_steps() << " steps; fine FEM on h = 1/"
+          << n_fine * registered.reference_refinement << std::endl;
+    DiffusionProblem<2> fine(comm,
+                             n_fine * registered.reference_refinement,
+                             DiscretizationParameters(),
+                             LinearSolverParameters(),
+                             coefficient,
+                             functions,
+                             output.timer);
+    fine.setup();
+    Timer fine_timer;
+    {
+      Progress progress(pcout, "fine time step", time.n_steps());
+      fine.solve_transient(time, [&](unsigned int step, double) {
+        progress.update(step, "");
+      });
+    }
+    summary.set_metric("fine_seconds_per_step",
+                       fine_timer.wall_time() / time.n_steps());
+
+    LODParameters lod_parameters;
+    lod_parameters.coarse_cells     = problem.coarse_cells;
+    lod_parameters.layers           = problem.layers;
+    lod_parameters.update_tolerance = registered.update_tolerance;
+    NeuralCorrectorSource learned(networks, coefficient, n_fine);
+    std::vector<double>   lod_error;
+    for (const bool neural : {true, false})
+      {
+        const std::string prefix = neural ? "" : "lod_";
+        LODProblem<2>     lod(comm, lod_parameters, n_fine, n_q, coefficient);
+        if (neural)
+          lod.set_corrector_source(&learned);
+        Vector<double> U;
+        Timer          timer;
+        const auto     statistics =
+          solve_parabolic_lod(lod,
+                              coefficient,
+                              functions,
+                              time,
+                              registered.update_tolerance,
+                              U,
+                              [](unsigned int, double, const Vector<double> &) {
+                              });
+        const double total_seconds = timer.wall_time();
+        coefficient.set_time(time.final_time);
+        const FieldDifference error = compare_with_fine(
+          fine,
+          coefficient,
+          reconstruct_under_mesh(lod,
+                                 fine.get_dof_handler().get_triangulation(),
+                                 U));
+        const double n_steps = time.n_steps();
+        summary.set_metric(prefix + "solution_rel_l2_error_vs_fine_at_T",
+                           error.relative_l2());
+        summary.set_metric(prefix + "solution_rel_energy_error_vs_fine_at_T",
+                           error.relative_energy());
+        summary.set_metric(
+          prefix + "seconds_per_step",
+          (statistics.online_seconds + statistics.update_seconds) / n_steps);
+        summary.set_metric(prefix + "corrector_update_seconds",
+                           statistics.update_seconds);
+        summary.set_metric(prefix + "total_seconds", total_seconds);
+        summary.set_metric(prefix + "n_patches_recomputed",
+                           statistics.n_patches_recomputed);
+        pcout << "  " << (neural ? "LOD-ANN" : "LOD    ")
+              << ": at T rel. L2 error vs fine " << std::scientific
+              << std::setprecision(3) << error.relative_l2() << ", energy "
+              << error.relative_energy() << std::defaultfloat << "; "
+              << statistics.n_patches_recomputed << " corrector updates in "
+              << statistics.update_seconds << " s, "
+              << (statistics.online_seconds + statistics.update_seconds) /
+                   n_steps
+              << " s/step" << std::endl;
+      }
+    summary.set_metric("corrector_update_speedup_vs_lod",
+                       summary.metric("lod_corrector_update_seconds") /
+                         summary.metric("corrector_update_seconds"));
+  }
+
+
   // @sect3{The program}
   void
   run(ParameterHandler &prm, const RunSettings &settings)
@@ -268,6 +459,8 @@ namespace Step3
     network_parameters.parse_parameters(prm);
     TrainingParameters training;
     training.parse_parameters(prm);
+    RegisteredParameters registered;
+    registered.parse_parameters(prm);
     require(network_parameters.hidden_layers >= 2,
             "Network/Hidden layers",
             "must be at least 2 for the neural correctors (the split input "
@@ -283,6 +476,32 @@ namespace Step3
 
     const bool         battery = problem.example == "battery";
     const unsigned int n_fine  = problem.coarse_cells * problem.refinement;
+    const std::unique_ptr<Coefficient<2>> coefficient =
+      problem.example == "registered" ? CoefficientFactory::create<2>(prm) :
+                                        nullptr;
+    if (coefficient)
+      {
+        // The networks see the coefficient per fine cell: a field on a grid
+        // must be aligned with the fine cells, any other must be resolved.
+        for (const unsigned int n : coefficient->grid_cells_per_direction())
+          require(n_fine % n == 0,
+                  "Problem/Refinement",
+                  "the fine grid (" + std::to_string(n_fine) +
+                    " cells per direction) must be a multiple of the "
+                    "coefficient's grid (" +
+                    std::to_string(n) + ")");
+        require(coefficient->feature_size() >= (1 - 1e-12) / n_fine,
+                "Problem/Refinement",
+                "h = 1/" + std::to_string(n_fine) +
+                  " does not resolve the coefficient's feature size " +
+                  to_text(coefficient->feature_size()));
+        for (const auto &times :
+             {registered.training_times, registered.test_times})
+          for (const double t : times)
+            require(t <= problem.final_time,
+                    "Registered coefficient/Training times",
+                    "training and test times must lie in [0, Final time]");
+      }
     // The coefficient samples: read or drawn now, so that a bad sample file
     // stops the program before any output. A sample file is read first: its
     // size is part of the memory check below, which comes before the
@@ -291,11 +510,14 @@ namespace Step3
     if (!battery && !problem.sample_file.empty())
       training_fields =
         read_cell_fields(problem.sample_file, n_fine, "Samples/Sample file");
-    const double n_training_fields = battery ? problem.conductivities.size() :
-                                     problem.sample_file.empty() ?
-                                               problem.n_training :
-                                               training_fields.size();
-    const double n_test_fields     = battery ? 1 : problem.n_test;
+    const double n_training_fields =
+      battery                     ? problem.conductivities.size() :
+      coefficient                 ? registered.training_times.size() :
+      problem.sample_file.empty() ? problem.n_training :
+                                    training_fields.size();
+    const double n_test_fields = battery     ? 1 :
+                                 coefficient ? registered.test_times.size() :
+                                               problem.n_test;
 
     // Refuse up front what would not fit: the training set with one
     // training step (the (field, coarse cell) pairs spread over the
@@ -305,16 +527,28 @@ namespace Step3
     {
       const double n_coarse_dofs = std::pow(problem.coarse_cells - 1., 2),
                    n_fine_dofs   = std::pow(n_fine - 1., 2);
-      check_memory(corrector_parameters.estimate_training_memory(
-                     network_parameters,
-                     problem.layers,
-                     problem.refinement,
-                     n_training_fields * std::pow(problem.coarse_cells, 2)) +
-                     Utilities::MPI::n_mpi_processes(comm) * 8 *
-                       (3 * n_fine_dofs * n_coarse_dofs +
-                        (n_training_fields + n_test_fields) * n_fine * n_fine),
-                   "Problem/Coarse cells per direction",
-                   comm);
+      check_memory(
+        corrector_parameters.estimate_training_memory(
+          network_parameters,
+          problem.layers,
+          problem.refinement,
+          n_training_fields * std::pow(problem.coarse_cells, 2)) +
+          Utilities::MPI::n_mpi_processes(comm) * 8 *
+            (3 * n_fine_dofs * n_coarse_dofs +
+             (n_training_fields + n_test_fields) * n_fine * n_fine) +
+          // registered: the fine reference and two LODs
+          (coefficient ?
+             estimate_fine_solver_memory<2>(n_fine *
+                                              registered.reference_refinement,
+                                            1) +
+               2 *
+                 estimate_lod_memory<2>(problem.coarse_cells,
+                                        n_fine,
+                                        problem.layers,
+                                        Utilities::MPI::n_mpi_processes(comm)) :
+             0.),
+        "Problem/Coarse cells per direction",
+        comm);
     }
     if (battery)
       {
@@ -324,6 +558,21 @@ namespace Step3
         test_fields.push_back(battery_diffusivity(n_fine,
                                                   problem.test_conductivity,
                                                   problem.domain_length));
+      }
+    else if (coefficient)
+      {
+        const auto fields_at = [&](const std::vector<double> &times) {
+          std::vector<CellField> fields;
+          for (const double t : times)
+            {
+              coefficient->set_time(t);
+              fields.emplace_back(n_fine,
+                                  cell_centre_values(*coefficient, n_fine));
+            }
+          return fields;
+        };
+        training_fields = fields_at(registered.training_times);
+        test_fields     = fields_at(registered.test_times);
       }
     else
       {
@@ -367,6 +616,9 @@ namespace Step3
       TimerOutput::Scope scope(output.timer, "training data");
       networks.set_training_data(training_fields, comm);
     }
+    pcout << "  " << networks.n_training_pairs()
+          << " distinct (coefficient, coarse cell) pairs" << std::endl;
+    summary.set_metric("n_training_pairs", networks.n_training_pairs());
     if (training.history_file.empty())
       training.history_file = output.directory + "/training_history.csv";
     Trainer trainer(training,
@@ -383,7 +635,7 @@ namespace Step3
       TimerOutput::Scope scope(output.timer, "training");
       result = trainer.train(
         [&]() {
-          return networks.loss_terms();
+          return networks.loss_terms(trainer.iteration());
         },
         pcout);
     }
@@ -440,6 +692,16 @@ namespace Step3
       basis_errors(training_fields, "train");
       basis_errors(test_fields, "test");
     }
+    if (coefficient)
+      {
+        compare_parabolic_lod(problem,
+                              registered,
+                              networks,
+                              *coefficient,
+                              output);
+        output.finish();
+        return;
+      }
 
     // @sect4{Online phase for an unseen coefficient}
     //

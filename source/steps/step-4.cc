@@ -273,7 +273,7 @@ namespace Step4
     const auto smooth    = make_parser<2>(parameters.smooth_coefficient,
                                        {},
                                        "Experiments/Smooth coefficient");
-    experiments[1].field = cell_field(*smooth, fine);
+    experiments[1].field = cell_centre_values(*smooth, fine);
     for (const double a : experiments[1].field)
       require(a > 0 && std::isfinite(a),
               "Experiments/Smooth coefficient",
@@ -299,7 +299,7 @@ namespace Step4
           throw InputError(std::string("entry 'Experiments/Crack segments': ") +
                            error.what());
         }
-      experiments[2].field = cell_field(cracks, fine);
+      experiments[2].field = cell_centre_values(cracks, fine);
     }
     experiments[2].rhs = make_parser<2>(parameters.crack_rhs,
                                         {},
@@ -315,7 +315,7 @@ namespace Step4
                   " is smaller than h = 1/" + std::to_string(fine) +
                   ": step-4 takes it at the fine-cell centres");
         experiments[3].name           = "registered";
-        experiments[3].field          = cell_field(*registered, fine);
+        experiments[3].field          = cell_centre_values(*registered, fine);
         experiments[3].rhs_expression = parameters.registered_rhs;
         experiments[3].rhs =
           make_parser<2>(parameters.registered_rhs,

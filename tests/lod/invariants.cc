@@ -8,10 +8,15 @@
 // - the corrected basis has no more energy than the Q1 basis (l = infinity),
 // - l = infinity reproduces the global, non-localized LOD basis,
 // - the PG-LOD matrix from local blocks equals a((I - C) Lambda_j, Lambda_i)
-//   assembled from the corrected basis.
+//   assembled from the corrected basis;
+// - correctors from a CorrectorSource (here: the patch solves again, and
+//   zero) give the classical Galerkin LOD matrix and the Q1 matrix, and
+//   only the requested (changed) cells are asked for; Petrov-Galerkin with
+//   a source is refused.
 
 #include <deal.II/lac/lapack_full_matrix.h>
 
+#include <neuhom/core/input_error.h>
 #include <neuhom/lod/lod_problem.h>
 #include <neuhom/lod/quasi_interpolation.h>
 
@@ -339,6 +344,131 @@ check_galerkin_and_global()
 }
 
 
+// a(Lambda_j, Lambda_i) for all coarse vertices, from the fine stiffness.
+FullMatrix<double>
+q1_matrix(const NestedGrid<2> &grid, const CoefficientSamples<2> &samples)
+{
+  FullMatrix<double> result(grid.n_coarse_vertices(), grid.n_coarse_vertices());
+  FullMatrix<double> element;
+  const auto        &P = grid.coarse_shape_values();
+  for (unsigned int T = 0; T < grid.n_coarse_cells(); ++T)
+    for (unsigned int e = 0; e < grid.n_fine_cells_per_coarse_cell(); ++e)
+      {
+        grid.fine_stiffness(samples.cell(T) + e * grid.n_quadrature_points(),
+                            element);
+        for (unsigned int v = 0; v < 4; ++v)
+          for (unsigned int w = 0; w < 4; ++w)
+            for (unsigned int p = 0; p < 4; ++p)
+              for (unsigned int s = 0; s < 4; ++s)
+                result(grid.cell_vertex(T, v), grid.cell_vertex(T, w)) +=
+                  P(grid.fine_cell_node(e, p), v) * element(p, s) *
+                  P(grid.fine_cell_node(e, s), w);
+      }
+  return result;
+}
+
+
+// A source that computes the correctors by the classical patch solves
+// (or returns zero), and remembers how many cells it was asked for.
+class PatchSolveSource : public CorrectorSource<2>
+{
+public:
+  PatchSolveSource(const NestedGrid<2>         &grid,
+                   const CoefficientSamples<2> &samples,
+                   const bool                   zero)
+    : grid(grid)
+    , samples(samples)
+    , zero(zero)
+  {}
+
+  std::vector<std::vector<Vector<double>>>
+  correctors(const std::vector<unsigned int> &cells) override
+  {
+    n_asked += cells.size();
+    std::vector<std::vector<Vector<double>>> result;
+    for (const unsigned int K : cells)
+      {
+        result.push_back(
+          compute_element_correctors(grid, K, 1, samples).correctors);
+        if (zero)
+          for (auto &q : result.back())
+            q = 0;
+      }
+    return result;
+  }
+
+  unsigned int n_asked = 0;
+
+private:
+  const NestedGrid<2>         &grid;
+  const CoefficientSamples<2> &samples;
+  const bool                   zero;
+};
+
+
+void
+check_corrector_source()
+{
+  const Checkerboard<2> a;
+  const unsigned int    N = 5, fine = 25;
+  LODProblem<2> classical(MPI_COMM_WORLD, parameters(N, 1, false), fine, 2, a);
+  classical.compute_correctors();
+  classical.assemble_matrices();
+  const NestedGrid<2>  &grid = classical.get_grid();
+  CoefficientSamples<2> samples(grid);
+  samples.sample(a, std::vector<bool>(grid.n_coarse_cells(), true));
+
+  const FullMatrix<double> q1            = q1_matrix(grid, samples);
+  double                   difference[2] = {0, 0}, norm = 0;
+  for (const bool zero : {false, true})
+    {
+      PatchSolveSource source(grid, samples, zero);
+      LODProblem<2>    lod(MPI_COMM_WORLD, parameters(N, 1, false), fine, 2, a);
+      lod.set_corrector_source(&source);
+      lod.compute_correctors();
+      lod.assemble_matrices();
+      // Q1: a(Lambda_j, Lambda_i) from the global fine stiffness.
+      for (unsigned int i = 0; i < lod.free_vertices().size(); ++i)
+        for (unsigned int j = 0; j < lod.free_vertices().size(); ++j)
+          {
+            const double reference =
+              zero ? q1(lod.free_vertices()[i], lod.free_vertices()[j]) :
+                     classical.stiffness_matrix().el(i, j);
+            difference[zero] =
+              std::max(difference[zero],
+                       std::abs(lod.stiffness_matrix().el(i, j) - reference));
+            norm = std::max(norm, std::abs(reference));
+          }
+      const unsigned int asked =
+        Utilities::MPI::sum(source.n_asked, MPI_COMM_WORLD);
+      deallog << (zero ? "zero source = Q1" : "patch-solve source = LOD")
+              << " matrix (rel. < 1e-12): " << (difference[zero] / norm < 1e-12)
+              << ", cells asked " << asked << std::endl;
+      CHECK_THAT(difference[zero] / norm < 1e-12,
+                 std::to_string(difference[zero] / norm));
+      CHECK_THAT(asked == grid.n_coarse_cells(), std::to_string(asked));
+      // Nothing changed: no cell is asked again.
+      lod.compute_correctors(1e-8);
+      const unsigned int asked_again =
+        Utilities::MPI::sum(source.n_asked, MPI_COMM_WORLD) - asked;
+      CHECK_THAT(asked_again == 0, std::to_string(asked_again));
+    }
+
+  PatchSolveSource source(grid, samples, false);
+  LODProblem<2>    pg(MPI_COMM_WORLD, parameters(N, 1, true), fine, 2, a);
+  try
+    {
+      pg.set_corrector_source(&source);
+      deallog << "Petrov-Galerkin with a source: accepted (FAILED)"
+              << std::endl;
+    }
+  catch (const InputError &e)
+    {
+      deallog << "Petrov-Galerkin with a source: " << e.what() << std::endl;
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -348,4 +478,5 @@ main(int argc, char **argv)
   check_projection_and_kernel(QuasiInterpolation::l2_projection);
   check_local_blocks();
   check_galerkin_and_global();
+  check_corrector_source();
 }

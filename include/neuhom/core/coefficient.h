@@ -77,6 +77,15 @@ namespace neuhom
   check_positivity(const Coefficient<dim> &coefficient, unsigned int n);
 
   /**
+   * @p function at the centres of the cells of the uniform grid with @p n
+   * cells per direction on the unit square (lexicographic, x fastest), at
+   * its current time: the piecewise constant fields the patch-based
+   * networks take as input.
+   */
+  std::vector<double>
+  cell_centre_values(const Function<2> &function, unsigned int n);
+
+  /**
    * The registry of coefficient types. Each type is registered once with
    * NEUHOM_REGISTER_COEFFICIENT; the prm subsection "Coefficient" then offers
    * "Type" = one of the registered names and one nested subsection per type

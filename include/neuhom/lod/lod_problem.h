@@ -69,6 +69,28 @@ namespace neuhom
 
 
   /**
+   * Where the element correctors C_K^l Lambda_v come from when they are not
+   * computed by the classical patch solves: e.g. neural networks (Deep Ritz
+   * LOD, step-3). LODProblem asks for all cells it recomputes at once, so
+   * that a source can batch them.
+   */
+  template <int dim>
+  class CorrectorSource
+  {
+  public:
+    virtual ~CorrectorSource() = default;
+
+    /**
+     * For each of @p cells (coarse cells owned by this rank), the 2^dim
+     * correctors on the nodes of the patch box grid.patch(cell, layers), at
+     * the coefficient's current time.
+     */
+    virtual std::vector<std::vector<Vector<double>>>
+    correctors(const std::vector<unsigned int> &cells) = 0;
+  };
+
+
+  /**
    * Classical LOD on the nested structured grids of NestedGrid, distributed
    * over MPI ranks by coarse cells: the coarse grid is small and known to
    * every rank, each rank owns a contiguous block of coarse cells and
@@ -142,6 +164,15 @@ namespace neuhom
      */
     unsigned int
     compute_correctors(double tolerance = 0);
+
+    /**
+     * Take the element correctors from @p source instead of the patch
+     * solves (nullptr: back to the patch solves). Galerkin LOD only: the
+     * Petrov-Galerkin local blocks come from the patch solves. The source
+     * must outlive this object's calls of compute_correctors().
+     */
+    void
+    set_corrector_source(CorrectorSource<dim> *source);
 
     /** Assemble the coarse stiffness and mass matrices. */
     void
@@ -252,7 +283,8 @@ namespace neuhom
     std::vector<unsigned int> free_vertex;
     std::vector<int>          vertex_to_free;
 
-    PatchAnalyses<dim> analyses;
+    PatchAnalyses<dim>    analyses;
+    CorrectorSource<dim> *corrector_source = nullptr;
 
     std::map<unsigned int, ElementCorrectors<dim>> owned_correctors;
     std::map<unsigned int, std::vector<double>>    reference_samples;
@@ -311,6 +343,19 @@ namespace neuhom
                       double                mass_factor,
                       Vector<double>       &U);
   };
+
+
+  /**
+   * The LOD reconstruction (I - C) u_H on the coarse cells under this rank's
+   * locally owned cells of @p fine_mesh (any refinement of the LOD's fine
+   * grid, partitioned by p4est): what compare_with_fine() and output on that
+   * mesh evaluate. Collective.
+   */
+  template <int dim>
+  BlockQ1Field<dim>
+  reconstruct_under_mesh(const LODProblem<dim>    &lod,
+                         const Triangulation<dim> &fine_mesh,
+                         const Vector<double>     &U);
 } // namespace neuhom
 
 #endif

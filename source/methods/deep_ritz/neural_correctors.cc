@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
+#include <random>
 
 namespace neuhom
 {
@@ -47,6 +49,11 @@ namespace neuhom
                         Patterns::Integer(1, 8),
                         "w: the node inputs hold the coefficient on the "
                         "(2w)^2 fine cells around the node.");
+      prm.declare_entry("Pairs per batch",
+                        "0",
+                        Patterns::Integer(0),
+                        "(coefficient, coarse cell) pairs per training step "
+                        "(a random batch, all ranks together); 0: all.");
       prm.declare_entry("Initial constraint weight",
                         "1",
                         Patterns::Double(0),
@@ -65,6 +72,7 @@ namespace neuhom
       projection        = prm.get("Constraint handling") == "projection";
       coarse_statistics = prm.get("Coefficient input") == "coarse statistics";
       node_window       = prm.get_integer("Node coefficient window");
+      pairs_per_batch   = prm.get_integer("Pairs per batch");
       prm.leave_subsection();
     }
 
@@ -94,15 +102,25 @@ namespace neuhom
       const double             n_pairs) const
     {
       const double free_nodes = std::pow((2. * layers + 1) * refinement - 1, 2);
-      const double rows = n_pairs * free_nodes * (basis_index_input ? 4 : 1);
-      const double data_per_row = 8 * (n_node_inputs() + 2 * 9 * 3 + 3 * 4 + 2);
+      const double rows_per_pair = free_nodes * (basis_index_input ? 4 : 1);
+      const double constraints   = std::pow(2. * layers + 2, 2);
+      const double per_pair =
+        8 *
+        (rows_per_pair * n_node_inputs() +
+         free_nodes * (2 * 9 + 2 * 4 + 1 + constraints) +
+         constraints * (constraints + 4) + n_patch_inputs(layers, refinement));
+      const double batch_pairs = pairs_per_batch > 0 ?
+                                   std::min<double>(pairs_per_batch, n_pairs) :
+                                   n_pairs;
       // The network sees no derivatives of its inputs: autograd keeps
       // about three numbers per hidden unit and row (pre-activation,
-      // activation, its gradient in the backward pass).
+      // activation, its gradient in the backward pass), and the batch's
+      // copies of the data.
       const double element_size = c10::elementSize(network.dtype);
       const double units        = double(network.hidden_layers) * network.width;
-      return rows * (data_per_row + 3 * units * element_size) +
-             n_pairs * 8 * n_patch_inputs(layers, refinement);
+      return n_pairs * per_pair +
+             batch_pairs *
+               (per_pair + rows_per_pair * 3 * units * element_size);
     }
 
 
@@ -270,13 +288,6 @@ namespace neuhom
     }
 
 
-    unsigned int
-    NeuralCorrectors::n_rows(const Group &group) const
-    {
-      return group.n_free * (parameters.basis_index_input ? 4 : 1);
-    }
-
-
     torch::Tensor
     NeuralCorrectors::node_inputs(const CellField   &field,
                                   const unsigned int cell,
@@ -291,13 +302,8 @@ namespace neuhom
       std::vector<double> values(n_free * n_v * n_in, 0.);
       // The coefficient on the four fine cells around each node, divided by
       // its maximum on the patch: the corrector has its kinks there.
-      double max = 0;
-      for (unsigned int j = 0; j < box.size[1] * r; ++j)
-        for (unsigned int i = 0; i < box.size[0] * r; ++i)
-          max = std::max(max,
-                         field.cell_value(box.lower[0] * r + i,
-                                          box.lower[1] * r + j));
-      unsigned int f = 0;
+      const double max = patch_maximum(field, cell);
+      unsigned int f   = 0;
       for (unsigned int node = 0; node < grid.n_box_nodes(box); ++node)
         if (!grid.box_node_on_boundary(box, node))
           {
@@ -414,8 +420,22 @@ namespace neuhom
       this->comm               = comm;
       const unsigned int rank  = Utilities::MPI::this_mpi_process(comm);
       const unsigned int ranks = Utilities::MPI::n_mpi_processes(comm);
-      n_global                 = 4. * fields.size() * grid.n_coarse_cells();
       const auto options       = torch::TensorOptions().dtype(torch::kFloat64);
+
+      // The distinct pairs, the same list on every rank.
+      std::vector<std::vector<bool>> repeated(
+        fields.size(),
+        std::vector<bool>(grid.n_coarse_cells(), false));
+      unsigned int n_distinct = 0;
+      for (unsigned int k = 0; k < fields.size(); ++k)
+        for (unsigned int K = 0; K < grid.n_coarse_cells(); ++K)
+          {
+            for (unsigned int j = 0; j < k && !repeated[k][K]; ++j)
+              repeated[k][K] =
+                !repeated[j][K] && same_on_patch(fields[j], fields[k], K);
+            n_distinct += repeated[k][K] ? 0 : 1;
+          }
+      n_global = 4. * n_distinct;
 
       std::vector<CoefficientSamples<2>> samples;
       for (const CellField &field : fields)
@@ -425,18 +445,27 @@ namespace neuhom
       torch::manual_seed(12345 + rank);
       for (Group &group : groups)
         {
-          std::vector<torch::Tensor> x, mask;
-          std::vector<double>        p, rhs, reference;
-          std::vector<long>          s_rows, s_cols, c_rows, c_cols;
+          std::vector<torch::Tensor> x;
+          std::vector<double>        p, mask, rhs, reference, bound;
           std::vector<double>        s_values, c_values, gram;
-          group.n_constraints = 0;
-          group.n_pairs       = 0;
-          group.bound = group.reference_energy = 0;
+          std::vector<long>          s_columns;
+          group.n_constraints    = 0;
+          group.n_pairs          = 0;
+          group.reference_energy = 0;
           std::vector<std::pair<unsigned int, unsigned int>> own;
+          group.n_pairs_all = 0;
+          group.global_position.clear();
           for (unsigned int k = 0; k < fields.size(); ++k)
             for (const unsigned int K : group.cells)
-              if (pair++ % ranks == rank)
-                own.emplace_back(k, K);
+              if (!repeated[k][K])
+                {
+                  if (pair++ % ranks == rank)
+                    {
+                      own.emplace_back(k, K);
+                      group.global_position.push_back(group.n_pairs_all);
+                    }
+                  ++group.n_pairs_all;
+                }
           std::vector<PatchMatrices<2>> matrices;
           for (const auto &[k, K] : own)
             {
@@ -452,25 +481,36 @@ namespace neuhom
               const auto &[k, K]        = own[s];
               const PatchMatrices<2> &m = matrices[s];
               x.push_back(node_inputs(fields[k], K, n_f));
-              const auto patch = patch_parameters(fields[k], K);
+              // Each pair's energy in units of the coefficient's maximum on
+              // its patch: the correctors do not change when a is scaled,
+              // and without this the pairs with the largest values (contrast
+              // 1:1000 between patches in the benchmark) dominate the loss.
+              const double unit  = 1. / patch_maximum(fields[k], K);
+              const auto   patch = patch_parameters(fields[k], K);
               p.insert(p.end(), patch.begin(), patch.end());
-              std::vector<double> m_s(n_f, 0.);
-              std::fill(m_s.begin(), m_s.begin() + m.n_free(), 1.);
-              mask.push_back(torch::tensor(m_s, options));
+              for (unsigned int i = 0; i < n_f; ++i)
+                mask.push_back(i < m.n_free() ? 1. : 0.);
+              // S as (row, stencil) values and columns; column n_f is the
+              // zero padding.
+              std::vector<double>       values(n_f * stencil, 0.);
+              std::vector<long>         columns(n_f * stencil, n_f);
+              std::vector<unsigned int> count(n_f, 0);
               for (std::size_t e = 0; e < m.stiffness_values.size(); ++e)
                 {
-                  s_rows.push_back(s * n_f + m.stiffness_rows[e]);
-                  s_cols.push_back(s * n_f + m.stiffness_columns[e]);
-                  s_values.push_back(m.stiffness_values[e]);
+                  const unsigned int i = m.stiffness_rows[e];
+                  AssertThrow(count[i] < stencil,
+                              ExcMessage("more than 9 stiffness entries in a "
+                                         "row of a Q1 patch matrix"));
+                  values[i * stencil + count[i]] = unit * m.stiffness_values[e];
+                  columns[i * stencil + count[i]++] = m.stiffness_columns[e];
                 }
-              for (unsigned int c = 0; c < m.constraints.m(); ++c)
-                for (unsigned int j = 0; j < m.n_free(); ++j)
-                  if (m.constraints(c, j) != 0)
-                    {
-                      c_rows.push_back(s * n_c + c);
-                      c_cols.push_back(s * n_f + j);
-                      c_values.push_back(m.constraints(c, j));
-                    }
+              s_values.insert(s_values.end(), values.begin(), values.end());
+              s_columns.insert(s_columns.end(), columns.begin(), columns.end());
+              for (unsigned int c = 0; c < n_c; ++c)
+                for (unsigned int j = 0; j < n_f; ++j)
+                  c_values.push_back(c < m.constraints.m() && j < m.n_free() ?
+                                       m.constraints(c, j) :
+                                       0.);
               if (parameters.projection)
                 {
                   const FullMatrix<double> &G = cell_gram_inverse[K];
@@ -481,108 +521,194 @@ namespace neuhom
               std::vector<double> r_s(n_f * 4, 0.), q_s(n_f * 4, 0.);
               const auto          classical =
                 compute_element_correctors(grid, K, layers, samples[k]);
+              double pair_bound = 0;
               for (unsigned int v = 0; v < 4; ++v)
                 {
                   Vector<double> q(m.n_free());
                   for (unsigned int i = 0; i < m.n_free(); ++i)
                     {
-                      r_s[i * 4 + v] = m.rhs(i, v);
+                      r_s[i * 4 + v] = unit * m.rhs(i, v);
                       q[i]           = q_s[i * 4 + v] =
                         classical.correctors[v][m.free_nodes[i]];
                     }
-                  group.bound -= 0.5 * m.element_energy[v];
-                  group.reference_energy += m.energy(q, v);
+                  pair_bound -= 0.5 * unit * m.element_energy[v];
+                  group.reference_energy += unit * m.energy(q, v);
                 }
+              bound.push_back(pair_bound);
               rhs.insert(rhs.end(), r_s.begin(), r_s.end());
               reference.insert(reference.end(), q_s.begin(), q_s.end());
             }
-          group.n_pairs     = own.size();
-          const long n_rows = long(group.n_pairs) * n_f;
+          group.n_pairs = own.size();
           if (group.n_pairs == 0)
             continue;
-          group.x = torch::stack(x).to(dtype);
-          group.p =
-            torch::tensor(p, options)
-              .reshape(
-                {long(group.n_pairs),
-                 long(parameters.n_patch_inputs(layers, grid.refinement()))})
-              .to(dtype);
-          group.mask = torch::cat(mask).reshape({n_rows, 1}).to(dtype);
-          group.stiffness =
-            torch::sparse_coo_tensor(torch::stack({torch::tensor(s_rows),
-                                                   torch::tensor(s_cols)}),
-                                     torch::tensor(s_values, options),
-                                     {n_rows, n_rows})
-              .coalesce()
-              .to(dtype);
-          group.constraints =
-            torch::sparse_coo_tensor(torch::stack({torch::tensor(c_rows),
-                                                   torch::tensor(c_cols)}),
-                                     torch::tensor(c_values, options),
-                                     {long(group.n_pairs) * n_c, n_rows})
-              .coalesce()
-              .to(dtype);
-          group.constraints_t = group.constraints.t().coalesce();
+          const long n_p    = group.n_pairs;
+          const auto tensor = [&](const std::vector<double> &values,
+                                  const std::vector<long>   &shape) {
+            return torch::tensor(values, options).reshape(shape).to(dtype);
+          };
+          group.x                = torch::stack(x).to(dtype);
+          group.p                = tensor(p, {n_p, -1});
+          group.mask             = tensor(mask, {n_p, n_f, 1});
+          group.stiffness_values = tensor(s_values, {n_p, n_f, stencil});
+          group.stiffness_columns =
+            torch::tensor(s_columns).reshape({n_p, long(n_f) * stencil, 1});
+          group.constraints = tensor(c_values, {n_p, n_c, n_f});
           if (parameters.projection)
-            group.gram_inverse =
-              torch::tensor(gram, options)
-                .reshape({long(group.n_pairs), long(n_c), long(n_c)})
-                .to(dtype);
-          group.rhs =
-            torch::tensor(rhs, options).reshape({n_rows, 4}).to(dtype);
-          group.reference =
-            torch::tensor(reference, options).reshape({n_rows, 4}).to(dtype);
-          group.mu = (parameters.initial_weight *
-                      torch::rand({long(group.n_pairs) * n_c, 4}, options))
+            group.gram_inverse = tensor(gram, {n_p, n_c, n_c});
+          group.rhs       = tensor(rhs, {n_p, n_f, 4});
+          group.reference = tensor(reference, {n_p, n_f, 4});
+          group.bound     = tensor(bound, {n_p});
+          group.mu        = (parameters.initial_weight *
+                      torch::rand({n_p, long(n_c), 4}, options))
                        .to(dtype)
                        .set_requires_grad(true);
         }
     }
 
 
-    torch::Tensor
-    NeuralCorrectors::correctors(Group &group) const
+    namespace
     {
-      torch::Tensor a = group.network->forward(group.x, group.p)
-                          .reshape({long(group.n_pairs) * group.n_free, 4}) *
-                        group.mask;
+      /** The rows @p pairs of @p tensor (all of it for an undefined
+       * @p pairs). */
+      torch::Tensor
+      select_pairs(const torch::Tensor &tensor, const torch::Tensor &pairs)
+      {
+        return pairs.defined() ? tensor.index_select(0, pairs) : tensor;
+      }
+    } // namespace
+
+
+    torch::Tensor
+    NeuralCorrectors::correctors(const Group         &group,
+                                 const torch::Tensor &pairs) const
+    {
+      // A module handle is a shared pointer: copying it drops the const.
+      CorrectorNetwork network = group.network;
+      torch::Tensor    a       = network->forward(select_pairs(group.x, pairs),
+                                         select_pairs(group.p, pairs));
+      a                        = a.reshape({a.size(0), long(group.n_free), 4}) *
+          select_pairs(group.mask, pairs);
       if (parameters.projection && group.n_constraints > 0)
         {
-          const long n_pairs = group.n_pairs, n_c = group.n_constraints;
+          // a <- a - C^T (C C^T)^{-1} C a per pair.
+          const torch::Tensor C = select_pairs(group.constraints, pairs);
           const torch::Tensor y =
-            torch::bmm(
-              group.gram_inverse,
-              torch::mm(group.constraints, a).reshape({n_pairs, n_c, 4}))
-              .reshape({n_pairs * n_c, 4});
-          a = a - torch::mm(group.constraints_t, y);
+            torch::bmm(select_pairs(group.gram_inverse, pairs),
+                       torch::bmm(C, a));
+          a = a - torch::bmm(C.transpose(1, 2), y);
         }
       return a;
     }
 
 
+    torch::Tensor
+    NeuralCorrectors::apply_stiffness(const Group         &group,
+                                      const torch::Tensor &pairs,
+                                      const torch::Tensor &a) const
+    {
+      const long          n_p = a.size(0), n_f = group.n_free;
+      const torch::Tensor a_pad =
+        torch::cat({a, torch::zeros({n_p, 1, a.size(2)}, a.options())}, 1);
+      const torch::Tensor neighbours =
+        a_pad.gather(1,
+                     select_pairs(group.stiffness_columns, pairs)
+                       .expand({n_p, n_f * stencil, a.size(2)}));
+      return (neighbours.reshape({n_p, n_f, stencil, a.size(2)}) *
+              select_pairs(group.stiffness_values, pairs).unsqueeze(-1))
+        .sum(2);
+    }
+
+
+    std::pair<torch::Tensor, double>
+    NeuralCorrectors::batch(const Group       &group,
+                            const unsigned int g,
+                            const unsigned int iteration) const
+    {
+      if (parameters.pairs_per_batch == 0 ||
+          parameters.pairs_per_batch >= n_training_pairs())
+        return {torch::Tensor(), 1.};
+      // The same share of every configuration, drawn from the iteration
+      // number among all ranks' pairs: the batch does not depend on the
+      // number of ranks, and a resumed run draws the same batches.
+      const unsigned int n =
+        std::max<long>(1,
+                       std::lround(double(group.n_pairs_all) *
+                                   parameters.pairs_per_batch /
+                                   n_training_pairs()));
+      std::vector<unsigned int> all(group.n_pairs_all);
+      std::iota(all.begin(), all.end(), 0);
+      std::seed_seq seed{iteration, g};
+      std::mt19937  random(seed);
+      for (unsigned int i = 0; i < n && i + 1 < all.size(); ++i)
+        std::swap(
+          all[i],
+          all[std::uniform_int_distribution<std::size_t>(i, all.size() - 1)(
+            random)]);
+      std::vector<bool> chosen(all.size(), false);
+      for (unsigned int i = 0; i < std::min<std::size_t>(n, all.size()); ++i)
+        chosen[all[i]] = true;
+      std::vector<long> own;
+      for (unsigned int i = 0; i < group.n_pairs; ++i)
+        if (chosen[group.global_position[i]])
+          own.push_back(i);
+      return {torch::tensor(own, torch::kLong),
+              double(group.n_pairs_all) / std::min<std::size_t>(n, all.size())};
+    }
+
+
     std::vector<torch::Tensor>
-    NeuralCorrectors::loss_terms()
+    NeuralCorrectors::loss_terms(const unsigned int iteration)
     {
       const auto    options = torch::TensorOptions().dtype(dtype);
       torch::Tensor energy  = torch::zeros({}, options),
                     penalty = torch::zeros({}, options);
-      for (Group &group : groups)
-        if (group.n_pairs > 0)
-          {
-            const torch::Tensor a  = correctors(group);
-            const torch::Tensor Sa = torch::mm(group.stiffness, a);
-            // Minus the Lemma 3.6 lower bound (a constant): the term is
-            // >= 0, as the trainer's early stop expects of a loss.
-            energy =
-              energy + (0.5 * a * Sa - group.rhs * a).sum() - group.bound;
-            penalty = penalty +
-                      (group.mu * torch::mm(group.constraints, a)).pow(2).sum();
-          }
-        else
-          // Keep every parameter in the graph (zero contribution).
+      for (unsigned int g = 0; g < groups.size(); ++g)
+        {
+          Group &group = groups[g];
+          // With a batch, scale gives an unbiased estimate of the sum over
+          // all pairs.
+          const auto [pairs, scale] = batch(group, g, iteration);
+          if (group.n_pairs > 0 && (!pairs.defined() || pairs.size(0) > 0))
+            {
+              const torch::Tensor a = correctors(group, pairs);
+              // Minus the Lemma 3.6 lower bound (a constant): the term is
+              // >= 0, as the trainer's early stop expects of a loss.
+              energy =
+                energy + scale * ((0.5 * a * apply_stiffness(group, pairs, a) -
+                                   select_pairs(group.rhs, pairs) * a)
+                                    .sum() -
+                                  select_pairs(group.bound, pairs).sum());
+              penalty =
+                penalty +
+                scale * (select_pairs(group.mu, pairs) *
+                         torch::bmm(select_pairs(group.constraints, pairs), a))
+                          .pow(2)
+                          .sum();
+            }
+          // Keep every parameter in the graph (zero contribution), also of
+          // a configuration without pairs in this rank's batch.
           for (const auto &parameter : group.network->parameters())
             energy = energy + 0. * parameter.sum();
+        }
       return {energy / n_global, penalty / n_global};
+    }
+
+
+    template <typename Function>
+    void
+    NeuralCorrectors::for_each_chunk(const Function &function) const
+    {
+      torch::NoGradGuard no_grad;
+      const long         chunk =
+        parameters.pairs_per_batch > 0 ? parameters.pairs_per_batch : 256;
+      for (const Group &group : groups)
+        for (long begin = 0; begin < group.n_pairs; begin += chunk)
+          {
+            const torch::Tensor pairs =
+              torch::arange(begin,
+                            std::min<long>(begin + chunk, group.n_pairs));
+            function(group, pairs, correctors(group, pairs));
+          }
     }
 
 
@@ -600,21 +726,15 @@ namespace neuhom
     double
     NeuralCorrectors::validation_error() const
     {
-      torch::NoGradGuard no_grad;
-      double             sums[2] = {0, 0};
-      for (const Group &group : groups)
-        if (group.n_pairs > 0)
-          {
-            const torch::Tensor a =
-              const_cast<NeuralCorrectors *>(this)->correctors(
-                const_cast<Group &>(group));
-            const torch::Tensor e = a - group.reference;
-            sums[0] += (e * torch::mm(group.stiffness, e)).sum().item<double>();
-            sums[1] +=
-              (group.reference * torch::mm(group.stiffness, group.reference))
-                .sum()
-                .item<double>();
-          }
+      double sums[2] = {0, 0};
+      for_each_chunk([&](const Group         &group,
+                         const torch::Tensor &pairs,
+                         const torch::Tensor &a) {
+        const torch::Tensor q = select_pairs(group.reference, pairs);
+        const torch::Tensor e = a - q;
+        sums[0] += (e * apply_stiffness(group, pairs, e)).sum().item<double>();
+        sums[1] += (q * apply_stiffness(group, pairs, q)).sum().item<double>();
+      });
       Utilities::MPI::sum(ArrayView<const double>(sums, 2),
                           comm,
                           ArrayView<double>(sums, 2));
@@ -625,20 +745,18 @@ namespace neuhom
     std::array<double, 3>
     NeuralCorrectors::energy_diagnostics() const
     {
-      torch::NoGradGuard no_grad;
-      double             sums[3] = {0, 0, 0};
+      double sums[3] = {0, 0, 0};
+      for_each_chunk([&](const Group         &group,
+                         const torch::Tensor &pairs,
+                         const torch::Tensor &a) {
+        sums[0] += (0.5 * a * apply_stiffness(group, pairs, a) -
+                    select_pairs(group.rhs, pairs) * a)
+                     .sum()
+                     .item<double>();
+        sums[1] += select_pairs(group.bound, pairs).sum().item<double>();
+      });
       for (const Group &group : groups)
-        if (group.n_pairs > 0)
-          {
-            const torch::Tensor a =
-              const_cast<NeuralCorrectors *>(this)->correctors(
-                const_cast<Group &>(group));
-            sums[0] += (0.5 * a * torch::mm(group.stiffness, a) - group.rhs * a)
-                         .sum()
-                         .item<double>();
-            sums[1] += group.bound;
-            sums[2] += group.reference_energy;
-          }
+        sums[2] += group.reference_energy;
       Utilities::MPI::sum(ArrayView<const double>(sums, 3),
                           comm,
                           ArrayView<double>(sums, 3));
@@ -646,22 +764,76 @@ namespace neuhom
     }
 
 
+    double
+    NeuralCorrectors::patch_maximum(const CellField   &field,
+                                    const unsigned int cell) const
+    {
+      const CellBox<2>   box = grid.patch(cell, layers);
+      const unsigned int r   = grid.refinement();
+      double             max = 0;
+      for (unsigned int j = box.lower[1] * r;
+           j < (box.lower[1] + box.size[1]) * r;
+           ++j)
+        for (unsigned int i = box.lower[0] * r;
+             i < (box.lower[0] + box.size[0]) * r;
+             ++i)
+          max = std::max(max, field.cell_value(i, j));
+      return max;
+    }
+
+
+    bool
+    NeuralCorrectors::same_on_patch(const CellField   &a,
+                                    const CellField   &b,
+                                    const unsigned int cell) const
+    {
+      const CellBox<2>   box = grid.patch(cell, layers);
+      const unsigned int r   = grid.refinement();
+      for (unsigned int j = box.lower[1] * r;
+           j < (box.lower[1] + box.size[1]) * r;
+           ++j)
+        for (unsigned int i = box.lower[0] * r;
+             i < (box.lower[0] + box.size[0]) * r;
+             ++i)
+          if (a.cell_value(i, j) != b.cell_value(i, j))
+            return false;
+      return true;
+    }
+
+
     CellCorrectors
     NeuralCorrectors::evaluate(const CellField &field) const
     {
+      std::vector<unsigned int> all(grid.n_coarse_cells());
+      std::iota(all.begin(), all.end(), 0);
+      return evaluate(field, all);
+    }
+
+
+    CellCorrectors
+    NeuralCorrectors::evaluate(const CellField                 &field,
+                               const std::vector<unsigned int> &cells) const
+    {
       torch::NoGradGuard no_grad;
-      CellCorrectors     result(grid.n_coarse_cells());
-      for (const Group &group : groups)
+      CellCorrectors     result(cells.size());
+      // Positions in @p cells by configuration: one forward pass each.
+      std::vector<std::vector<unsigned int>> positions(groups.size());
+      for (unsigned int i = 0; i < cells.size(); ++i)
+        positions[cell_group[cells[i]]].push_back(i);
+      for (unsigned int g = 0; g < groups.size(); ++g)
         {
+          const Group &group = groups[g];
+          if (positions[g].empty())
+            continue;
           std::vector<torch::Tensor> x;
           std::vector<double>        p;
-          for (const unsigned int K : group.cells)
+          for (const unsigned int i : positions[g])
             {
-              x.push_back(node_inputs(field, K, group.n_free));
-              const auto patch = patch_parameters(field, K);
+              x.push_back(node_inputs(field, cells[i], group.n_free));
+              const auto patch = patch_parameters(field, cells[i]);
               p.insert(p.end(), patch.begin(), patch.end());
             }
-          const long          n_cells = group.cells.size();
+          const long          n_cells = positions[g].size();
           CorrectorNetwork    network = group.network;
           const torch::Tensor values =
             network
@@ -676,15 +848,17 @@ namespace neuhom
           const double *data = values.data_ptr<double>();
           for (long c = 0; c < n_cells; ++c)
             {
-              const unsigned int K   = group.cells[c];
-              const CellBox<2>   box = grid.patch(K, layers);
-              result[K].assign(4, Vector<double>(grid.n_box_nodes(box)));
+              const unsigned int           K          = cells[positions[g][c]];
+              const CellBox<2>             box        = grid.patch(K, layers);
+              std::vector<Vector<double>> &correctors = result[positions[g][c]];
+              correctors.assign(4, Vector<double>(grid.n_box_nodes(box)));
               unsigned int f = 0;
               for (unsigned int node = 0; node < grid.n_box_nodes(box); ++node)
                 if (!grid.box_node_on_boundary(box, node))
                   {
                     for (unsigned int v = 0; v < 4; ++v)
-                      result[K][v][node] = data[(c * group.n_free + f) * 4 + v];
+                      correctors[v][node] =
+                        data[(c * group.n_free + f) * 4 + v];
                     ++f;
                   }
               if (parameters.projection)
@@ -704,12 +878,33 @@ namespace neuhom
                       for (unsigned int node = 0; node < grid.n_box_nodes(box);
                            ++node)
                         if (!grid.box_node_on_boundary(box, node))
-                          result[K][v][node] -= correction[i++];
+                          correctors[v][node] -= correction[i++];
                     }
                 }
             }
         }
       return result;
+    }
+
+
+    NeuralCorrectorSource::NeuralCorrectorSource(
+      const NeuralCorrectors &networks,
+      const Function<2>      &coefficient,
+      const unsigned int      fine_cells_per_direction)
+      : networks(networks)
+      , coefficient(coefficient)
+      , n_fine(fine_cells_per_direction)
+    {}
+
+
+    std::vector<std::vector<Vector<double>>>
+    NeuralCorrectorSource::correctors(const std::vector<unsigned int> &cells)
+    {
+      if (cells.empty())
+        return {};
+      return networks.evaluate(
+        CellField(n_fine, cell_centre_values(coefficient, n_fine)),
+        cells);
     }
   } // namespace deep_ritz
 } // namespace neuhom

@@ -151,18 +151,6 @@ namespace neuhom::operator_compression
   }
 
 
-  std::vector<double>
-  cell_field(const Function<2> &coefficient, const unsigned int fine_cells)
-  {
-    std::vector<double> field(fine_cells * fine_cells);
-    for (unsigned int y = 0; y < fine_cells; ++y)
-      for (unsigned int x = 0; x < fine_cells; ++x)
-        field[x + fine_cells * y] = coefficient.value(
-          Point<2>((x + 0.5) / fine_cells, (y + 0.5) / fine_cells));
-    return field;
-  }
-
-
   CellFieldCoefficient::CellFieldCoefficient(const unsigned int  fine_cells,
                                              std::vector<double> values)
     : n(fine_cells)

@@ -130,7 +130,7 @@ train(NeuralCorrectors             &networks,
   trainer.add_ascent_parameters(networks.ascent_parameters());
   const auto before = networks.energy_diagnostics();
   trainer.train([&]() {
-    return networks.loss_terms();
+    return networks.loss_terms(trainer.iteration());
   });
   const auto after = networks.energy_diagnostics();
   if (report)

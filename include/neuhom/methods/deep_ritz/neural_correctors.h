@@ -4,12 +4,14 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
 
+#include <neuhom/lod/lod_problem.h>
 #include <neuhom/lod/nested_grid.h>
 #include <neuhom/methods/deep_ritz/cell_field.h>
 #include <neuhom/methods/deep_ritz/lod_space.h>
 #include <neuhom/nn/network.h>
 #include <neuhom/nn/torch.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,11 @@ namespace neuhom
        * around the node (w = this; cells outside the patch are 0).
        */
       unsigned int node_window = 1;
+      /**
+       * (coefficient, coarse cell) pairs per training step, spread over the
+       * ranks and the configurations in proportion; 0: all (full batch).
+       */
+      unsigned int pairs_per_batch = 0;
 
       static void
       declare_parameters(ParameterHandler &prm);
@@ -65,13 +72,14 @@ namespace neuhom
       n_patch_inputs(unsigned int layers, unsigned int refinement) const;
 
       /**
-       * Bytes of the training set and of one training step on one rank
-       * holding @p n_pairs (coefficient, coarse cell) pairs, taken as
-       * interior patches (the largest): per training row (free node, times
-       * 4 with the basis index as input) the node inputs, the sparse patch
-       * stiffness (9 entries, with its coalesced copy), the right-hand
-       * sides, the reference correctors and the network's forward and
-       * backward pass. For check_memory().
+       * Bytes of the training set of @p n_pairs (coefficient, coarse cell)
+       * pairs and of one training step, taken as interior patches (the
+       * largest): per pair the node inputs of its rows (free nodes, times 4
+       * with the basis index as input), the patch stiffness (9 values and
+       * columns per row), the right-hand sides, the reference correctors,
+       * the dense constraint matrix; per row of a batch (pairs_per_batch
+       * pairs, or all) the network's forward and backward pass. For
+       * check_memory().
        */
       double
       estimate_training_memory(const NetworkParameters &network,
@@ -158,7 +166,10 @@ namespace neuhom
       /**
        * Set up the training data of this rank: its share (round robin over
        * the ranks of @p comm) of all (field, coarse cell) pairs, with the
-       * patch matrices and, for validation, the classical correctors.
+       * patch matrices and, for validation, the classical correctors. A
+       * pair whose patch sees the same coefficient as a pair of an earlier
+       * field is the same patch problem and is left out (a coefficient that
+       * changes only locally in time repeats most patches).
        */
       void
       set_training_data(const std::vector<CellField> &fields, MPI_Comm comm);
@@ -167,10 +178,12 @@ namespace neuhom
        * This rank's share of the energy and constraint terms. The energy
        * term is the Ritz energy minus its Lemma 3.6 lower bound
        * -1/2 gamma_v^T A_K gamma_v (a constant), so it is >= 0; both are
-       * divided by the total number of (pair, basis function).
+       * divided by the total number of (pair, basis function). With
+       * pairs_per_batch, the sums over a random batch of pairs (drawn from
+       * @p iteration), scaled to estimate the sums over all.
        */
       std::vector<torch::Tensor>
-      loss_terms();
+      loss_terms(unsigned int iteration);
 
       /** The self-adaptive weights mu (ascent parameters, rank-local). */
       std::vector<torch::Tensor>
@@ -196,6 +209,18 @@ namespace neuhom
       CellCorrectors
       evaluate(const CellField &field) const;
 
+      /** The same for the coarse cells @p cells only, in their order. */
+      CellCorrectors
+      evaluate(const CellField                 &field,
+               const std::vector<unsigned int> &cells) const;
+
+      /** Number of (field, coarse cell) pairs trained on (all ranks). */
+      unsigned int
+      n_training_pairs() const
+      {
+        return std::lround(n_global / 4);
+      }
+
     private:
       struct Group
       {
@@ -203,12 +228,24 @@ namespace neuhom
         std::vector<unsigned int> cells;
         unsigned int              n_free = 0, n_constraints = 0;
         CorrectorNetwork          network = nullptr;
-        // training data of this rank
-        unsigned int  n_pairs = 0;
-        torch::Tensor x, p, mask, stiffness, rhs, constraints, mu, reference;
-        torch::Tensor constraints_t, gram_inverse;
-        double        bound = 0, reference_energy = 0;
+        // Training data of this rank, the pairs in the first dimension:
+        // x (pairs, rows, inputs), p (pairs, parameters), mask (pairs,
+        // n_free, 1), the patch stiffness as values (pairs, n_free, 9) and
+        // columns (pairs, 9 n_free, 1) with n_free for the padding, rhs and
+        // reference (pairs, n_free, 4), constraints (pairs, n_c, n_free),
+        // gram_inverse (pairs, n_c, n_c), mu (pairs, n_c, 4), bound (pairs).
+        unsigned int n_pairs = 0;
+        // All ranks' pairs of the configuration, and the position of each
+        // of this rank's pairs among them.
+        unsigned int              n_pairs_all = 0;
+        std::vector<unsigned int> global_position;
+        torch::Tensor x, p, mask, stiffness_values, stiffness_columns;
+        torch::Tensor rhs, reference, constraints, gram_inverse, mu, bound;
+        double        reference_energy = 0;
       };
+
+      /** Entries per row of a Q1 patch stiffness. */
+      static constexpr long stencil = 9;
 
       const NestedGrid<2>               &grid;
       const unsigned int                 layers;
@@ -222,8 +259,6 @@ namespace neuhom
       MPI_Comm                        comm     = MPI_COMM_SELF;
       double                          n_global = 1;
 
-      unsigned int
-      n_rows(const Group &group) const;
       std::string
       configuration(unsigned int cell) const;
       /**
@@ -237,8 +272,55 @@ namespace neuhom
                   unsigned int     n_free) const;
       std::vector<double>
       patch_parameters(const CellField &field, unsigned int cell) const;
+      /** The networks' correctors (pairs, n_free, 4) of the pairs
+       * @p pairs of @p group (all for an undefined tensor). */
       torch::Tensor
-      correctors(Group &group) const;
+      correctors(const Group &group, const torch::Tensor &pairs) const;
+      /** S a per pair. */
+      torch::Tensor
+      apply_stiffness(const Group         &group,
+                      const torch::Tensor &pairs,
+                      const torch::Tensor &a) const;
+      /** This rank's pairs of configuration @p g in the batch of
+       * @p iteration, and the factor from the batch to all pairs. */
+      std::pair<torch::Tensor, double>
+      batch(const Group &group, unsigned int g, unsigned int iteration) const;
+      /** @p function(group, pairs, correctors) over all pairs in chunks,
+       * without gradients. */
+      template <typename Function>
+      void
+      for_each_chunk(const Function &function) const;
+      /** The maximum of @p field on the patch of @p cell. */
+      double
+      patch_maximum(const CellField &field, unsigned int cell) const;
+      /** Whether @p a and @p b agree on the fine cells of the patch of
+       * @p cell. */
+      bool
+      same_on_patch(const CellField &a,
+                    const CellField &b,
+                    unsigned int     cell) const;
+    };
+
+
+    /**
+     * The networks as the corrector source of a (Galerkin) LODProblem on the
+     * same grids: the networks see @p coefficient at the centres of the
+     * fine cells, at its current time.
+     */
+    class NeuralCorrectorSource : public CorrectorSource<2>
+    {
+    public:
+      NeuralCorrectorSource(const NeuralCorrectors &networks,
+                            const Function<2>      &coefficient,
+                            unsigned int            fine_cells_per_direction);
+
+      std::vector<std::vector<Vector<double>>>
+      correctors(const std::vector<unsigned int> &cells) override;
+
+    private:
+      const NeuralCorrectors &networks;
+      const Function<2>      &coefficient;
+      const unsigned int      n_fine;
     };
   } // namespace deep_ritz
 } // namespace neuhom

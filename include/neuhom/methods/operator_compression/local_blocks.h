@@ -137,10 +137,6 @@ namespace neuhom::operator_compression
                      double        minimum = 1.,
                      double        maximum = 5.);
 
-  /** @p coefficient at the centres of the fine cells. */
-  std::vector<double>
-  cell_field(const Function<2> &coefficient, unsigned int fine_cells);
-
   /**
    * The piecewise constant coefficient of a fine-cell field, for the LOD
    * layer and the fine-scale reference.

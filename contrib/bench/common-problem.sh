@@ -5,9 +5,10 @@
 # 1:100, fine mesh h = 1/512), solved by fine FEM (the reference), coarse
 # FEM and classical LOD (Galerkin and Petrov-Galerkin, several H and l; for
 # the time-dependent coefficient with all correctors recomputed at every
-# step or only those whose patch coefficient changed), and operator
+# step or only those whose patch coefficient changed), operator
 # compression (prm/benchmark-operator-compression.prm, trained on contrast
-# 1:100). Writes
+# 1:100) and Deep Ritz LOD (prm/benchmark-deep-ritz.prm, trained on the
+# parabolic coefficient at six times). Writes
 # output/benchmark/common-problem.csv, prints the markdown table of
 # doc/benchmarks.md and draws doc/figures/benchmark-error-vs-cost.png.
 # Methods that do not apply to this problem, or that are not run on it yet,
@@ -40,6 +41,15 @@ sed -e "s#^set Output directory.*#set Output directory = $out/elliptic-operator-
 mpirun -np "$ranks" "$build/bin/step-4" "$work/operator-compression.prm" \
   > "$out/elliptic-operator-compression.log" 2>&1 ||
   { echo "step-4 failed, see $out/elliptic-operator-compression.log"; exit 1; }
+# Deep Ritz LOD: the training is part of the offline cost, no checkpoint of
+# an earlier run is reused.
+rm -rf "$out/parabolic-deep-ritz"
+sed -e "s#^set Output directory.*#set Output directory = $out/parabolic-deep-ritz#" \
+  -e "s#set Checkpoint file .*#set Checkpoint file = $out/parabolic-deep-ritz/checkpoint.pt#" \
+  "$root/prm/benchmark-deep-ritz.prm" > "$work/deep-ritz.prm"
+mpirun -np "$ranks" "$build/bin/step-3" "$work/deep-ritz.prm" \
+  > "$out/parabolic-deep-ritz.log" 2>&1 ||
+  { echo "step-3 failed, see $out/parabolic-deep-ritz.log"; exit 1; }
 echo "load after: $(uptime | sed 's/.*load average: //')"
 echo
 

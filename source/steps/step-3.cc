@@ -525,30 +525,31 @@ namespace Step3
     // (fine DoFs x coarse DoFs) of the learned and the classical space,
     // three alive at a time.
     {
+      const double n_ranks       = Utilities::MPI::n_mpi_processes(comm);
       const double n_coarse_dofs = std::pow(problem.coarse_cells - 1., 2),
                    n_fine_dofs   = std::pow(n_fine - 1., 2);
-      check_memory(
-        corrector_parameters.estimate_training_memory(
-          network_parameters,
-          problem.layers,
-          problem.refinement,
-          n_training_fields * std::pow(problem.coarse_cells, 2)) +
-          Utilities::MPI::n_mpi_processes(comm) * 8 *
-            (3 * n_fine_dofs * n_coarse_dofs +
-             (n_training_fields + n_test_fields) * n_fine * n_fine) +
-          // registered: the fine reference and two LODs
-          (coefficient ?
-             estimate_fine_solver_memory<2>(n_fine *
-                                              registered.reference_refinement,
-                                            1) +
-               2 *
-                 estimate_lod_memory<2>(problem.coarse_cells,
-                                        n_fine,
-                                        problem.layers,
-                                        Utilities::MPI::n_mpi_processes(comm)) :
-             0.),
-        "Problem/Coarse cells per direction",
-        comm);
+      // Example "registered": the fine reference and the two LODs.
+      const double registered_bytes =
+        coefficient ?
+          estimate_fine_solver_memory<2>(n_fine *
+                                           registered.reference_refinement,
+                                         1) +
+            2 * estimate_lod_memory<2>(problem.coarse_cells,
+                                       n_fine,
+                                       problem.layers,
+                                       n_ranks) :
+          0.;
+      check_memory(corrector_parameters.estimate_training_memory(
+                     network_parameters,
+                     problem.layers,
+                     problem.refinement,
+                     n_training_fields * std::pow(problem.coarse_cells, 2)) +
+                     n_ranks * 8 *
+                       (3 * n_fine_dofs * n_coarse_dofs +
+                        (n_training_fields + n_test_fields) * n_fine * n_fine) +
+                     registered_bytes,
+                   "Problem/Coarse cells per direction",
+                   comm);
     }
     if (battery)
       {

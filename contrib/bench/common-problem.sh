@@ -32,24 +32,18 @@ run_step2 benchmark-elliptic.prm elliptic-galerkin
 run_step2 benchmark-elliptic.prm elliptic-petrov-galerkin \
   'subsection LOD\n  set Method = Petrov-Galerkin\nend\n'
 run_step2 benchmark-parabolic.prm parabolic
-# Operator compression: data generation and training are part of the
-# offline cost, so a sample file of an earlier run is not reused.
-rm -rf "$out/elliptic-operator-compression"
-sed -e "s#^set Output directory.*#set Output directory = $out/elliptic-operator-compression#" \
-  -e "s#set Checkpoint file .*#set Checkpoint file = $out/elliptic-operator-compression/checkpoint.pt#" \
-  "$root/prm/benchmark-operator-compression.prm" > "$work/operator-compression.prm"
-mpirun -np "$ranks" "$build/bin/step-4" "$work/operator-compression.prm" \
-  > "$out/elliptic-operator-compression.log" 2>&1 ||
-  { echo "step-4 failed, see $out/elliptic-operator-compression.log"; exit 1; }
-# Deep Ritz LOD: the training is part of the offline cost, no checkpoint of
-# an earlier run is reused.
-rm -rf "$out/parabolic-deep-ritz"
-sed -e "s#^set Output directory.*#set Output directory = $out/parabolic-deep-ritz#" \
-  -e "s#set Checkpoint file .*#set Checkpoint file = $out/parabolic-deep-ritz/checkpoint.pt#" \
-  "$root/prm/benchmark-deep-ritz.prm" > "$work/deep-ritz.prm"
-mpirun -np "$ranks" "$build/bin/step-3" "$work/deep-ritz.prm" \
-  > "$out/parabolic-deep-ritz.log" 2>&1 ||
-  { echo "step-3 failed, see $out/parabolic-deep-ritz.log"; exit 1; }
+# The learned methods: data generation and training are part of the offline
+# cost, so nothing of an earlier run (sample file, checkpoint) is reused.
+run_learned() { # step, prm, output name
+  rm -rf "$out/$3"
+  sed -e "s#^set Output directory.*#set Output directory = $out/$3#" \
+    -e "s#set Checkpoint file .*#set Checkpoint file = $out/$3/checkpoint.pt#" \
+    "$root/prm/$2" > "$work/$3.prm"
+  mpirun -np "$ranks" "$build/bin/$1" "$work/$3.prm" > "$out/$3.log" 2>&1 ||
+    { echo "$1 failed on $2, see $out/$3.log"; exit 1; }
+}
+run_learned step-4 benchmark-operator-compression.prm elliptic-operator-compression
+run_learned step-3 benchmark-deep-ritz.prm parabolic-deep-ritz
 echo "load after: $(uptime | sed 's/.*load average: //')"
 echo
 

@@ -390,7 +390,6 @@ namespace Step3
     lod_parameters.layers           = problem.layers;
     lod_parameters.update_tolerance = registered.update_tolerance;
     NeuralCorrectorSource learned(networks, coefficient, n_fine);
-    std::vector<double>   lod_error;
     for (const bool neural : {true, false})
       {
         const std::string prefix = neural ? "" : "lod_";

@@ -431,8 +431,8 @@ namespace neuhom
         for (unsigned int K = 0; K < grid.n_coarse_cells(); ++K)
           {
             for (unsigned int j = 0; j < k && !repeated[k][K]; ++j)
-              repeated[k][K] =
-                !repeated[j][K] && same_on_patch(fields[j], fields[k], K);
+              repeated[k][K] = !repeated[j][K] && patch_values(fields[j], K) ==
+                                                    patch_values(fields[k], K);
             n_distinct += repeated[k][K] ? 0 : 1;
           }
       n_global = 4. * n_distinct;
@@ -764,40 +764,30 @@ namespace neuhom
     }
 
 
+    std::vector<double>
+    NeuralCorrectors::patch_values(const CellField   &field,
+                                   const unsigned int cell) const
+    {
+      const CellBox<2>    box = grid.patch(cell, layers);
+      const unsigned int  r   = grid.refinement();
+      std::vector<double> values;
+      for (unsigned int j = box.lower[1] * r;
+           j < (box.lower[1] + box.size[1]) * r;
+           ++j)
+        for (unsigned int i = box.lower[0] * r;
+             i < (box.lower[0] + box.size[0]) * r;
+             ++i)
+          values.push_back(field.cell_value(i, j));
+      return values;
+    }
+
+
     double
     NeuralCorrectors::patch_maximum(const CellField   &field,
                                     const unsigned int cell) const
     {
-      const CellBox<2>   box = grid.patch(cell, layers);
-      const unsigned int r   = grid.refinement();
-      double             max = 0;
-      for (unsigned int j = box.lower[1] * r;
-           j < (box.lower[1] + box.size[1]) * r;
-           ++j)
-        for (unsigned int i = box.lower[0] * r;
-             i < (box.lower[0] + box.size[0]) * r;
-             ++i)
-          max = std::max(max, field.cell_value(i, j));
-      return max;
-    }
-
-
-    bool
-    NeuralCorrectors::same_on_patch(const CellField   &a,
-                                    const CellField   &b,
-                                    const unsigned int cell) const
-    {
-      const CellBox<2>   box = grid.patch(cell, layers);
-      const unsigned int r   = grid.refinement();
-      for (unsigned int j = box.lower[1] * r;
-           j < (box.lower[1] + box.size[1]) * r;
-           ++j)
-        for (unsigned int i = box.lower[0] * r;
-             i < (box.lower[0] + box.size[0]) * r;
-             ++i)
-          if (a.cell_value(i, j) != b.cell_value(i, j))
-            return false;
-      return true;
+      const std::vector<double> values = patch_values(field, cell);
+      return *std::max_element(values.begin(), values.end());
     }
 
 

@@ -177,8 +177,11 @@ namespace neuhom
       /**
        * This rank's share of the energy and constraint terms. The energy
        * term is the Ritz energy minus its Lemma 3.6 lower bound
-       * -1/2 gamma_v^T A_K gamma_v (a constant), so it is >= 0; both are
-       * divided by the total number of (pair, basis function). With
+       * -1/2 gamma_v^T A_K gamma_v (a constant), so it is >= 0. Each
+       * pair's energy is in units of the coefficient's maximum on its patch
+       * (the correctors do not change when a is scaled, and pairs with large
+       * values would dominate); both terms are divided by the total number
+       * of (pair, basis function). With
        * pairs_per_batch, the sums over a random batch of pairs (drawn from
        * @p iteration), scaled to estimate the sums over all.
        */
@@ -191,7 +194,8 @@ namespace neuhom
 
       /**
        * Relative patch-energy error of the networks' element correctors
-       * against the classical ones over all training pairs (all ranks).
+       * against the classical ones over all training pairs (all ranks),
+       * each pair's energy in the units of loss_terms().
        */
       double
       validation_error() const;
@@ -199,7 +203,7 @@ namespace neuhom
       /**
        * The Ritz energy and its Lemma 3.6 lower bound summed over the
        * training pairs and basis functions (all ranks), and the minimum
-       * energy of the classical correctors.
+       * energy of the classical correctors, in the units of loss_terms().
        */
       std::array<double, 3>
       energy_diagnostics() const;
@@ -290,15 +294,12 @@ namespace neuhom
       template <typename Function>
       void
       for_each_chunk(const Function &function) const;
+      /** @p field on the fine cells of the patch of @p cell. */
+      std::vector<double>
+      patch_values(const CellField &field, unsigned int cell) const;
       /** The maximum of @p field on the patch of @p cell. */
       double
       patch_maximum(const CellField &field, unsigned int cell) const;
-      /** Whether @p a and @p b agree on the fine cells of the patch of
-       * @p cell. */
-      bool
-      same_on_patch(const CellField &a,
-                    const CellField &b,
-                    unsigned int     cell) const;
     };
 
 

@@ -15,8 +15,23 @@
 #include <sstream>
 #include <thread>
 
+#include <dlfcn.h>
+
 namespace neuhom
 {
+  void
+  set_threads_per_rank(const unsigned int n)
+  {
+    MultithreadInfo::set_thread_limit(n);
+    at::set_num_threads(n);
+    // Looked up, not linked: the BLAS behind libblas.so.3 is chosen by the
+    // system (alternatives), and not every one has these functions.
+    for (const char *name : {"omp_set_num_threads", "openblas_set_num_threads"})
+      if (void *function = dlsym(RTLD_DEFAULT, name))
+        reinterpret_cast<void (*)(int)>(function)(n);
+  }
+
+
   void
   RunSettings::declare_parameters(ParameterHandler &prm)
   {
@@ -32,8 +47,8 @@ namespace neuhom
     prm.declare_entry("Threads per rank",
                       "1",
                       Patterns::Integer(1, 256),
-                      "Threads each MPI rank uses for LibTorch kernels and "
-                      "deal.II's threaded parts.");
+                      "Threads each MPI rank uses for LibTorch kernels, "
+                      "deal.II's threaded parts, OpenMP and OpenBLAS.");
     prm.declare_entry("Write vtu",
                       "true",
                       Patterns::Bool(),
@@ -170,8 +185,7 @@ namespace neuhom
           return fail("in parameter file '" + file_name + "': " + e.what());
         }
 
-      MultithreadInfo::set_thread_limit(settings.threads_per_rank);
-      at::set_num_threads(settings.threads_per_rank);
+      set_threads_per_rank(settings.threads_per_rank);
 
       try
         {

@@ -46,7 +46,8 @@ namespace neuhom
    * programs parse all their components before they create any output.
    * With --validate, @p run is called with RunSettings::validate_only set:
    * programs return right after parsing their components.
-   * Threads: deal.II and LibTorch each get "Threads per rank" threads.
+   * Threads: deal.II, LibTorch, OpenMP and OpenBLAS each get "Threads per
+   * rank" threads (set_threads_per_rank()).
    */
   int
   run_program(
@@ -56,6 +57,16 @@ namespace neuhom
     const std::string                             &description,
     const std::function<void(ParameterHandler &)> &declare,
     const std::function<void(ParameterHandler &, const RunSettings &)> &run);
+
+  /**
+   * Limit every thread pool of this process to @p n threads: deal.II's
+   * (TBB), LibTorch's intra-op pool, the OpenMP default of this thread and
+   * OpenBLAS (found at run time: with OMP_NUM_THREADS unset, Debian's
+   * OpenMP OpenBLAS otherwise uses every core in each rank, and two ranks
+   * on two cores spin-wait against each other).
+   */
+  void
+  set_threads_per_rank(unsigned int n);
 
   /** Create @p directory (rank 0) and wait until every rank sees it. */
   void

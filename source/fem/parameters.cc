@@ -209,6 +209,20 @@ namespace neuhom
   }
 
 
+  template <int dim>
+  ProblemFunctions<dim>
+  ProblemFunctions<dim>::homogeneous(const std::string &right_hand_side,
+                                     const std::string &entry)
+  {
+    ProblemFunctions<dim> functions;
+    functions.right_hand_side = make_parser<dim>(right_hand_side, {}, entry);
+    functions.right_hand_side_is_time_dependent = uses_time(right_hand_side);
+    functions.boundary_values = make_parser<dim>("0", {}, entry);
+    functions.initial_values  = make_parser<dim>("0", {}, entry);
+    return functions;
+  }
+
+
   template struct ProblemFunctions<1>;
   template struct ProblemFunctions<2>;
   template struct ProblemFunctions<3>;

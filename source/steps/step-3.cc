@@ -270,9 +270,13 @@ namespace Step3
     {
       using DoubleList = Patterns::Tools::Convert<std::vector<double>>;
       prm.enter_subsection("Registered coefficient");
-      training_times       = DoubleList::to_value(prm.get("Training times"));
-      test_times           = DoubleList::to_value(prm.get("Test times"));
-      right_hand_side      = prm.get("Right-hand side");
+      training_times  = DoubleList::to_value(prm.get("Training times"));
+      test_times      = DoubleList::to_value(prm.get("Test times"));
+      right_hand_side = prm.get("Right-hand side");
+      // A bad expression stops the program now, not after the training.
+      make_parser<2>(right_hand_side,
+                     {},
+                     "Registered coefficient/Right-hand side");
       reference_refinement = prm.get_integer("Fine reference refinement");
       update_tolerance     = prm.get_double("Corrector update tolerance");
       prm.leave_subsection();
@@ -350,15 +354,9 @@ namespace Step3
     const unsigned int n_fine = problem.coarse_cells * problem.refinement;
     const unsigned int n_q    = 2;
 
-    ProblemFunctions<2> functions;
-    functions.right_hand_side =
-      make_parser<2>(registered.right_hand_side,
-                     {},
-                     "Registered coefficient/Right-hand side");
-    functions.right_hand_side_is_time_dependent =
-      uses_time(registered.right_hand_side);
-    functions.boundary_values = make_parser<2>("0", {}, "boundary values");
-    functions.initial_values  = make_parser<2>("0", {}, "initial values");
+    const auto functions = ProblemFunctions<2>::homogeneous(
+      registered.right_hand_side,
+      "Registered coefficient/Right-hand side");
     TimeSteppingParameters time;
     time.scheme     = "backward Euler";
     time.final_time = problem.final_time;

@@ -609,15 +609,9 @@ namespace Step4
         // refinement of it).
         if (parameters.fine_reference)
           {
-            ProblemFunctions<2> functions;
-            functions.right_hand_side =
-              make_parser<2>(experiment.rhs_expression,
-                             {},
-                             "Experiments/right-hand side");
-            functions.boundary_values =
-              make_parser<2>("0", {}, "Problem/Boundary values");
-            functions.initial_values =
-              make_parser<2>("0", {}, "Problem/Initial values");
+            const auto functions =
+              ProblemFunctions<2>::homogeneous(experiment.rhs_expression,
+                                               "Experiments/right-hand side");
             DiffusionProblem<2> reference(comm,
                                           fine *
                                             parameters.reference_refinement,

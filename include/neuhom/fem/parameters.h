@@ -90,6 +90,14 @@ namespace neuhom
     void
     parse_parameters(ParameterHandler &prm);
 
+    /**
+     * f = @p right_hand_side (an expression of x, y, z and t; a syntax error
+     * is an InputError naming @p entry) with zero Dirichlet and initial
+     * values: the reference problems the learned methods compare with.
+     */
+    static ProblemFunctions
+    homogeneous(const std::string &right_hand_side, const std::string &entry);
+
     /** Set the time of every function. */
     void
     set_time(double t) const;

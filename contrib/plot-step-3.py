@@ -35,19 +35,25 @@ def grid(x, y, values):
 def main():
     directory, prefix = sys.argv[1], sys.argv[2]
     history = read(os.path.join(directory, "training_history.csv"))
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.8))
     it = history["iteration"]
     energy = history["loss_energy"]
-    ax[0].plot(it, energy - energy.min() + 1e-12, label="energy - min(energy)")
-    ax[0].plot(it, history["loss_constraint"], label="constraint |mu . I_H a|^2")
-    ax[0].set_yscale("log")
-    ax[0].set_xlabel("iteration")
-    ax[0].legend()
-    ax[0].set_title("training losses (per basis function)")
+    # A positive loss is plotted as it is; otherwise its distance to the
+    # lowest value seen, which is meaningful until close to that iterate.
+    if (energy > 0).all():
+        ax[0].semilogy(it, energy)
+        ax[0].set_title("Ritz energy loss")
+    else:
+        ax[0].semilogy(it, energy - energy.min() + 1e-12)
+        ax[0].set_title("Ritz energy loss - its minimum")
+    # With the projection the constraint is at round-off, hence its own panel.
+    ax[1].semilogy(it, history["loss_constraint"])
+    ax[1].set_title("constraint loss |mu . I_H a|^2")
+    for a in ax:
+        a.set_xlabel("iteration")
     valid = np.isfinite(history["validation_loss"]) & (history["validation_loss"] >= 0)
-    ax[1].semilogy(it[valid], history["validation_loss"][valid], "o-")
-    ax[1].set_xlabel("iteration")
-    ax[1].set_title("patch energy error vs classical correctors")
+    ax[2].semilogy(it[valid], history["validation_loss"][valid], "o-")
+    ax[2].set_title("patch energy error vs classical correctors")
     fig.tight_layout()
     fig.savefig(prefix + "-training.png", dpi=110)
 

@@ -3,6 +3,8 @@
 #include <neuhom/lod/patch_problem.h>
 #include <neuhom/methods/deep_ritz/neural_correctors.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -54,6 +56,12 @@ namespace neuhom
                         Patterns::Integer(0),
                         "(coefficient, coarse cell) pairs per training step "
                         "(a random batch, all ranks together); 0: all.");
+      prm.declare_entry("Inference precision",
+                        "network",
+                        Patterns::Selection("network|float32"),
+                        "Precision of the online forward passes: network: the "
+                        "networks' own (Network/Precision); float32: a float32 "
+                        "copy of each network (training is unchanged).");
       prm.declare_entry("Initial constraint weight",
                         "1",
                         Patterns::Double(0),
@@ -73,6 +81,7 @@ namespace neuhom
       coarse_statistics = prm.get("Coefficient input") == "coarse statistics";
       node_window       = prm.get_integer("Node coefficient window");
       pairs_per_batch   = prm.get_integer("Pairs per batch");
+      single_precision_inference = prm.get("Inference precision") == "float32";
       prm.leave_subsection();
     }
 
@@ -150,7 +159,11 @@ namespace neuhom
       const unsigned int       n_parameters,
       const unsigned int       n_outputs,
       const NetworkParameters &parameters)
-      : activation(parameters.activation)
+      : n_node_inputs(n_node_inputs)
+      , n_parameters(n_parameters)
+      , n_outputs(n_outputs)
+      , network_parameters(parameters)
+      , activation(parameters.activation)
       , width(parameters.width)
     {
       require(parameters.hidden_layers >= 2,
@@ -193,6 +206,32 @@ namespace neuhom
         trunk_parameters[trunk_parameters.size() - 1].zero_();
         trunk_parameters[trunk_parameters.size() - 2].zero_();
       }
+    }
+
+
+    namespace
+    {
+      NetworkParameters
+      with_dtype(NetworkParameters parameters, const torch::Dtype dtype)
+      {
+        parameters.dtype = dtype;
+        return parameters;
+      }
+    } // namespace
+
+
+    CorrectorNetworkImpl::CorrectorNetworkImpl(
+      const CorrectorNetworkImpl &other,
+      const torch::Dtype          dtype)
+      : CorrectorNetworkImpl(other.n_node_inputs,
+                             other.n_parameters,
+                             other.n_outputs,
+                             with_dtype(other.network_parameters, dtype))
+    {
+      torch::NoGradGuard no_grad;
+      const auto target = this->parameters(), source = other.parameters();
+      for (std::size_t i = 0; i < target.size(); ++i)
+        target[i].copy_(source[i]);
     }
 
 
@@ -791,6 +830,32 @@ namespace neuhom
     }
 
 
+    CorrectorNetwork
+    NeuralCorrectors::inference_network(const Group &group) const
+    {
+      if (!parameters.single_precision_inference || dtype == torch::kFloat32)
+        return group.network;
+      // Every in-place change of a parameter (optimizer step, checkpoint
+      // load) increments its version, so the sum tells whether the copy is
+      // still that of the trained network.
+      std::int64_t version = 0;
+      for (const auto &parameter : group.network->parameters())
+        version += parameter._version();
+      if (version != group.inference_version)
+        {
+          // Constructing a network seeds torch's generator; whoever draws
+          // from it next must not notice.
+          auto       generator = at::detail::getDefaultCPUGenerator();
+          const auto state     = generator.get_state();
+          group.inference_network =
+            CorrectorNetwork(*group.network, torch::kFloat32);
+          generator.set_state(state);
+          group.inference_version = version;
+        }
+      return group.inference_network;
+    }
+
+
     CellCorrectors
     NeuralCorrectors::evaluate(const CellField &field) const
     {
@@ -806,6 +871,8 @@ namespace neuhom
     {
       torch::NoGradGuard no_grad;
       CellCorrectors     result(cells.size());
+      const torch::Dtype inference_dtype =
+        parameters.single_precision_inference ? torch::kFloat32 : dtype;
       // Positions in @p cells by configuration: one forward pass each.
       std::vector<std::vector<unsigned int>> positions(groups.size());
       for (unsigned int i = 0; i < cells.size(); ++i)
@@ -824,14 +891,14 @@ namespace neuhom
               p.insert(p.end(), patch.begin(), patch.end());
             }
           const long          n_cells = positions[g].size();
-          CorrectorNetwork    network = group.network;
+          CorrectorNetwork    network = inference_network(group);
           const torch::Tensor values =
             network
               ->forward(
-                torch::stack(x),
+                torch::stack(x).to(inference_dtype),
                 torch::tensor(p, torch::TensorOptions().dtype(torch::kFloat64))
                   .reshape({n_cells, -1})
-                  .to(dtype))
+                  .to(inference_dtype))
               .reshape({n_cells, long(group.n_free), 4})
               .to(torch::kFloat64)
               .contiguous();

@@ -7,6 +7,8 @@
 //   patch error below 0.6 and basis errors below 0.35 (training
 //   coefficient) and 0.6 (unseen coefficient);
 // - checkpoint / resume continues to the same networks;
+// - float32 inference agrees with float64 to float32 round-off, follows
+//   further training, and leaves torch's generator alone;
 // - bad parameter sample files are rejected with a clear message.
 
 #include <neuhom/core/input_error.h>
@@ -218,6 +220,48 @@ main(int argc, char **argv)
             << (std::abs(e1 - e2) <= 1e-12 * e1 ? "yes" : "FAILED")
             << std::endl;
     std::remove(file.c_str());
+  }
+
+  // Float32 inference: the same networks evaluated in float64 and float32.
+  {
+    NeuralCorrectorParameters single  = parameters;
+    single.single_precision_inference = true;
+    NeuralCorrectors  reference(grid, 1, parameters, small_network());
+    NeuralCorrectors  fast(grid, 1, single, small_network());
+    const std::string settings =
+      "set Iterations = 30\nset Learning rate = 0.01\n";
+    const CellField &field   = fields[1];
+    const auto       compare = [&](const std::string &when) {
+      const CellCorrectors a = reference.evaluate(field),
+                           b = fast.evaluate(field);
+      double difference = 0, size = 0;
+      for (std::size_t K = 0; K < a.size(); ++K)
+        for (unsigned int v = 0; v < 4; ++v)
+          for (unsigned int i = 0; i < a[K][v].size(); ++i)
+            {
+              difference =
+                std::max(difference, std::abs(a[K][v][i] - b[K][v][i]));
+              size = std::max(size, std::abs(a[K][v][i]));
+            }
+      deallog << "float32 inference " << when << ": relative difference in "
+              << "(1e-12, 1e-5): "
+              << (difference > 1e-12 * size && difference < 1e-5 * size ?
+                          "yes" :
+                          "FAILED")
+              << std::endl;
+    };
+    train(reference, fields, settings, false);
+    train(fast, fields, settings, false);
+    torch::manual_seed(5);
+    const double expected = torch::rand({1}).item<double>();
+    torch::manual_seed(5);
+    compare("after 30 iterations");
+    deallog << "generator untouched by the float32 copies: "
+            << (torch::rand({1}).item<double>() == expected ? "yes" : "FAILED")
+            << std::endl;
+    train(reference, fields, settings, false);
+    train(fast, fields, settings, false);
+    compare("after 30 more");
   }
 
   // Bad parameter sample files.

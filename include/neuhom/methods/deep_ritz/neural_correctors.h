@@ -56,6 +56,12 @@ namespace neuhom
        * ranks and the configurations in proportion; 0: all (full batch).
        */
       unsigned int pairs_per_batch = 0;
+      /**
+       * Online evaluation in float32 ("Inference precision"): a float32 copy
+       * of each network, refreshed whenever the trained one changed. The
+       * training stays in the networks' precision.
+       */
+      bool single_precision_inference = false;
 
       static void
       declare_parameters(ParameterHandler &prm);
@@ -103,12 +109,18 @@ namespace neuhom
                            unsigned int             n_outputs,
                            const NetworkParameters &parameters);
 
+      /** A copy of @p other with its parameters converted to @p dtype. */
+      CorrectorNetworkImpl(const CorrectorNetworkImpl &other,
+                           torch::Dtype                dtype);
+
       /** x: (patches, rows, n_node_inputs), p: (patches, n_parameters);
        * returns (patches, rows * n_outputs). */
       torch::Tensor
       forward(const torch::Tensor &x, const torch::Tensor &p);
 
     private:
+      unsigned int             n_node_inputs, n_parameters, n_outputs;
+      NetworkParameters        network_parameters;
       Activation               activation;
       unsigned int             width;
       torch::nn::Linear        input_x = nullptr, input_p = nullptr;
@@ -232,6 +244,10 @@ namespace neuhom
         std::vector<unsigned int> cells;
         unsigned int              n_free = 0, n_constraints = 0;
         CorrectorNetwork          network = nullptr;
+        // Its float32 copy for single_precision_inference, and the sum of
+        // the network's parameter versions when the copy was made.
+        mutable CorrectorNetwork inference_network = nullptr;
+        mutable std::int64_t     inference_version = -1;
         // Training data of this rank, the pairs in the first dimension:
         // x (pairs, rows, inputs), p (pairs, parameters), mask (pairs,
         // n_free, 1), the patch stiffness as values (pairs, n_free, 9) and
@@ -247,6 +263,10 @@ namespace neuhom
         torch::Tensor rhs, reference, constraints, gram_inverse, mu, bound;
         double        reference_energy = 0;
       };
+
+      /** The network that evaluate() runs for @p group. */
+      CorrectorNetwork
+      inference_network(const Group &group) const;
 
       /** Entries per row of a Q1 patch stiffness. */
       static constexpr long stencil = 9;

@@ -381,8 +381,7 @@ namespace neuhom
       return torch::from_blob(values.data(),
                               {long(n_free * n_v), long(n_in)},
                               torch::kFloat64)
-        .clone()
-        .to(dtype);
+        .clone();
     }
 
 
@@ -833,7 +832,7 @@ namespace neuhom
     CorrectorNetwork
     NeuralCorrectors::inference_network(const Group &group) const
     {
-      if (!parameters.single_precision_inference || dtype == torch::kFloat32)
+      if (inference_dtype() == dtype)
         return group.network;
       // Every in-place change of a parameter (optimizer step, checkpoint
       // load) increments its version, so the sum tells whether the copy is
@@ -848,7 +847,7 @@ namespace neuhom
           auto       generator = at::detail::getDefaultCPUGenerator();
           const auto state     = generator.get_state();
           group.inference_network =
-            CorrectorNetwork(*group.network, torch::kFloat32);
+            CorrectorNetwork(*group.network, inference_dtype());
           generator.set_state(state);
           group.inference_version = version;
         }
@@ -871,8 +870,6 @@ namespace neuhom
     {
       torch::NoGradGuard no_grad;
       CellCorrectors     result(cells.size());
-      const torch::Dtype inference_dtype =
-        parameters.single_precision_inference ? torch::kFloat32 : dtype;
       // Positions in @p cells by configuration: one forward pass each.
       std::vector<std::vector<unsigned int>> positions(groups.size());
       for (unsigned int i = 0; i < cells.size(); ++i)
@@ -895,10 +892,10 @@ namespace neuhom
           const torch::Tensor values =
             network
               ->forward(
-                torch::stack(x).to(inference_dtype),
+                torch::stack(x).to(inference_dtype()),
                 torch::tensor(p, torch::TensorOptions().dtype(torch::kFloat64))
                   .reshape({n_cells, -1})
-                  .to(inference_dtype))
+                  .to(inference_dtype()))
               .reshape({n_cells, long(group.n_free), 4})
               .to(torch::kFloat64)
               .contiguous();

@@ -244,8 +244,8 @@ namespace neuhom
         std::vector<unsigned int> cells;
         unsigned int              n_free = 0, n_constraints = 0;
         CorrectorNetwork          network = nullptr;
-        // Its float32 copy for single_precision_inference, and the sum of
-        // the network's parameter versions when the copy was made.
+        // Its copy in inference_dtype() if that differs, and the sum of the
+        // network's parameter versions when the copy was made.
         mutable CorrectorNetwork inference_network = nullptr;
         mutable std::int64_t     inference_version = -1;
         // Training data of this rank, the pairs in the first dimension:
@@ -264,7 +264,15 @@ namespace neuhom
         double        reference_energy = 0;
       };
 
-      /** The network that evaluate() runs for @p group. */
+      /** The precision of evaluate()'s forward passes. */
+      torch::Dtype
+      inference_dtype() const
+      {
+        return parameters.single_precision_inference ? torch::kFloat32 : dtype;
+      }
+
+      /** The network that evaluate() runs for @p group: the trained one, or
+       * its copy in inference_dtype(). */
       CorrectorNetwork
       inference_network(const Group &group) const;
 
@@ -288,7 +296,8 @@ namespace neuhom
       /**
        * Node inputs of the free nodes of the patch of @p cell (padded):
        * position, the coefficient on the (2w)^2 fine cells around the node
-       * (divided by its patch maximum), the one-hot basis index.
+       * (divided by its patch maximum), the one-hot basis index; float64,
+       * the callers convert the stacked batch once.
        */
       torch::Tensor
       node_inputs(const CellField &field,

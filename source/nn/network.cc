@@ -9,21 +9,37 @@ namespace neuhom
 {
   namespace
   {
-    torch::Tensor
-    activate(const Activation activation, const torch::Tensor &h)
+    // tanh by Eigen's rational approximation x P(x^2) / Q(x^2) on
+    // [-7.905, 7.905] (where it reaches 1 in float32), in place. The loop
+    // vectorizes, unlike torch's Sleef tanhf (2 ns per value on this
+    // project's AVX-512 machine, 0.25 ns here); the clones pick the widest
+    // instructions the CPU has at load time.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+    __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+#endif
+    void
+    rational_tanh(float *x, const std::int64_t n)
     {
-      switch (activation)
+      constexpr float clamp = 7.90531110763549805f;
+      constexpr float a1 = 4.89352455891786e-03f, a3 = 6.37261928875436e-04f,
+                      a5 = 1.48572235717979e-05f, a7 = 5.12229709037114e-08f,
+                      a9 = -8.60467152213735e-11f, a11 = 2.00018790482477e-13f,
+                      a13 = -2.76076847742355e-16f;
+      constexpr float b0 = 4.89352518554385e-03f, b2 = 2.26843463243900e-03f,
+                      b4 = 1.18534705686654e-04f, b6 = 1.19825839466702e-06f;
+      for (std::int64_t i = 0; i < n; ++i)
         {
-          case Activation::tanh:
-            return torch::tanh(h);
-          case Activation::relu:
-            return torch::relu(h);
-          case Activation::silu:
-            return torch::silu(h);
-          case Activation::sin:
-            return torch::sin(h);
+          const float v =
+            x[i] > clamp ? clamp : (x[i] < -clamp ? -clamp : x[i]);
+          const float v2 = v * v;
+          const float p =
+            v *
+            ((((((a13 * v2 + a11) * v2 + a9) * v2 + a7) * v2 + a5) * v2 + a3) *
+               v2 +
+             a1);
+          const float q = ((b6 * v2 + b4) * v2 + b2) * v2 + b0;
+          x[i]          = p / q;
         }
-      return h;
     }
 
 
@@ -254,6 +270,34 @@ namespace neuhom
         require(sigma > 0,
                 "Network/Fourier features/Scales",
                 "every scale must be positive, got " + to_text(sigma));
+  }
+
+
+  torch::Tensor
+  activate(const Activation activation, torch::Tensor h)
+  {
+    switch (activation)
+      {
+        case Activation::tanh:
+          if (h.scalar_type() == torch::kFloat32 && h.device().is_cpu() &&
+              !h.requires_grad())
+            {
+              // In place if nobody else can see h (a temporary passed in).
+              if (!(h.is_contiguous() && h.use_count() == 1 &&
+                    h.storage().use_count() == 1))
+                h = h.clone(at::MemoryFormat::Contiguous);
+              rational_tanh(h.data_ptr<float>(), h.numel());
+              return h;
+            }
+          return torch::tanh(h);
+        case Activation::relu:
+          return torch::relu(h);
+        case Activation::silu:
+          return torch::silu(h);
+        case Activation::sin:
+          return torch::sin(h);
+      }
+    return h;
   }
 
 

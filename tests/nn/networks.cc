@@ -470,6 +470,36 @@ test_matrix_conversions()
 }
 
 
+void
+test_inference_tanh()
+{
+  // float32 tanh without autograd is the rational approximation: within
+  // 4e-7 of tanh on [-20, 20], odd, exactly +-1 far out, on strided input
+  // too; with autograd it is torch's tanh (differentiable).
+  const auto   x64 = torch::linspace(-20, 20, 400001, torch::kFloat64);
+  const auto   x   = x64.to(torch::kFloat32);
+  const auto   t   = activate(Activation::tanh, x);
+  const double error =
+    (t.to(torch::kFloat64) - torch::tanh(x.to(torch::kFloat64)))
+      .abs()
+      .max()
+      .item<double>();
+  deallog << "float32 inference tanh: max error < 4e-7: " << (error < 4e-7)
+          << ", odd: " << torch::equal(activate(Activation::tanh, -x), -t)
+          << ", tanh(+-20) = " << t[-1].item<float>() << ' '
+          << t[0].item<float>() << std::endl;
+  const auto strided = x.reshape({-1, 1}).expand({-1, 3}).t();
+  deallog << "strided input: same values "
+          << torch::equal(activate(Activation::tanh, strided)[1], t)
+          << std::endl;
+  const auto y = x.clone().set_requires_grad(true);
+  const auto u = activate(Activation::tanh, y);
+  deallog << "with autograd: torch's tanh "
+          << torch::equal(u.detach(), torch::tanh(x)) << ", requires grad "
+          << u.requires_grad() << std::endl;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -481,6 +511,7 @@ main(int argc, char **argv)
   test_forward_laplacian();
   test_transform_derivatives();
   test_transform_and_precision();
+  test_inference_tanh();
   test_model_files();
   test_torchscript();
   test_quadrature_points();

@@ -24,6 +24,15 @@ namespace neuhom
   };
 
   /**
+   * sigma(h). A float32 tanh that autograd does not record (online
+   * inference) is evaluated by a vectorized rational approximation:
+   * absolute error below 4e-7 (torch's: 6e-8), about 6x faster than
+   * torch's tanh; in place when @p h is a temporary nobody else sees.
+   */
+  torch::Tensor
+  activate(Activation activation, torch::Tensor h);
+
+  /**
    * Subsection "Network": architecture, initialization and precision of the
    * network a method trains.
    */

@@ -133,27 +133,6 @@ namespace neuhom
     }
 
 
-    namespace
-    {
-      torch::Tensor
-      activate(const Activation activation, const torch::Tensor &x)
-      {
-        switch (activation)
-          {
-            case Activation::tanh:
-              return torch::tanh(x);
-            case Activation::relu:
-              return torch::relu(x);
-            case Activation::silu:
-              return torch::silu(x);
-            case Activation::sin:
-              return torch::sin(x);
-          }
-        return x;
-      }
-    } // namespace
-
-
     CorrectorNetworkImpl::CorrectorNetworkImpl(
       const unsigned int       n_node_inputs,
       const unsigned int       n_parameters,
@@ -259,6 +238,7 @@ namespace neuhom
     {
       std::map<std::string, unsigned int> index;
       cell_group.resize(grid.n_coarse_cells());
+      cell_position.resize(grid.n_coarse_cells());
       for (unsigned int K = 0; K < grid.n_coarse_cells(); ++K)
         {
           const std::string key = configuration(K);
@@ -268,27 +248,9 @@ namespace neuhom
               groups.emplace_back();
               groups.back().key = key;
             }
-          cell_group[K] = index[key];
+          cell_group[K]    = index[key];
+          cell_position[K] = groups[index[key]].cells.size();
           groups[index[key]].cells.push_back(K);
-        }
-      if (parameters.projection)
-        {
-          // C depends on the patch geometry only: any coefficient will do.
-          const CellField ones(
-            grid.fine_cells_per_direction(),
-            std::vector<double>(grid.fine_cells_per_direction() *
-                                  grid.fine_cells_per_direction(),
-                                1.));
-          const CoefficientSamples<2> samples = sample_field(grid, ones);
-          for (unsigned int K = 0; K < grid.n_coarse_cells(); ++K)
-            {
-              const auto m = make_patch_matrices(grid, K, layers, samples);
-              cell_constraints.push_back(m.constraints);
-              FullMatrix<double> gram(m.constraints.m(), m.constraints.m());
-              m.constraints.mTmult(gram, m.constraints);
-              gram.gauss_jordan();
-              cell_gram_inverse.push_back(gram);
-            }
         }
       for (unsigned int g = 0; g < groups.size(); ++g)
         {
@@ -309,6 +271,91 @@ namespace neuhom
           networks->register_module("configuration_" + std::to_string(g),
                                     group.network);
         }
+      if (parameters.projection)
+        set_up_projection();
+    }
+
+
+    void
+    NeuralCorrectors::set_up_projection()
+    {
+      // C depends on the patch geometry only: any coefficient will do.
+      const CellField ones(
+        grid.fine_cells_per_direction(),
+        std::vector<double>(grid.fine_cells_per_direction() *
+                              grid.fine_cells_per_direction(),
+                            1.));
+      const CoefficientSamples<2> samples = sample_field(grid, ones);
+      cell_gram_inverse.resize(grid.n_coarse_cells());
+      for (Group &group : groups)
+        {
+          std::vector<FullMatrix<double>> constraints;
+          for (const unsigned int K : group.cells)
+            {
+              const auto m = make_patch_matrices(grid, K, layers, samples);
+              constraints.push_back(m.constraints);
+              FullMatrix<double> gram(m.constraints.m(), m.constraints.m());
+              m.constraints.mTmult(gram, m.constraints);
+              gram.gauss_jordan();
+              cell_gram_inverse[K] = gram;
+            }
+          // Patches of one shape have the same C (a translation): one
+          // sparse copy serves all of them.
+          group.shapes.clear();
+          group.cell_shape.assign(group.cells.size(), 0);
+          std::vector<unsigned int> first_cell;
+          for (unsigned int c = 0; c < group.cells.size(); ++c)
+            {
+              const FullMatrix<double> &C     = constraints[c];
+              unsigned int              shape = 0;
+              while (shape < group.shapes.size() &&
+                     !(constraints[first_cell[shape]].m() == C.m() &&
+                       constraints[first_cell[shape]].n() == C.n() &&
+                       constraints[first_cell[shape]] == C))
+                ++shape;
+              if (shape == group.shapes.size())
+                {
+                  first_cell.push_back(c);
+                  PatchShape new_shape;
+                  new_shape.row_start.push_back(0);
+                  for (unsigned int i = 0; i < C.m(); ++i)
+                    {
+                      for (unsigned int j = 0; j < C.n(); ++j)
+                        if (C(i, j) != 0)
+                          {
+                            new_shape.columns.push_back(j);
+                            new_shape.values.push_back(C(i, j));
+                          }
+                      new_shape.row_start.push_back(new_shape.columns.size());
+                    }
+                  new_shape.gram_inverse = cell_gram_inverse[group.cells[c]];
+                  group.shapes.push_back(new_shape);
+                }
+              group.cell_shape[c] = shape;
+            }
+        }
+    }
+
+
+    void
+    NeuralCorrectors::PatchShape::project(double *a) const
+    {
+      // a <- a - C^T (C C^T)^{-1} C a with the sparse rows of C; a holds
+      // (n_free, 4), one column per basis function.
+      const unsigned int  n_c = gram_inverse.m();
+      std::vector<double> y(4 * n_c, 0.), z(4 * n_c, 0.);
+      for (unsigned int i = 0; i < n_c; ++i)
+        for (unsigned int k = row_start[i]; k < row_start[i + 1]; ++k)
+          for (unsigned int v = 0; v < 4; ++v)
+            y[4 * i + v] += values[k] * a[4 * columns[k] + v];
+      for (unsigned int i = 0; i < n_c; ++i)
+        for (unsigned int j = 0; j < n_c; ++j)
+          for (unsigned int v = 0; v < 4; ++v)
+            z[4 * i + v] += gram_inverse(i, j) * y[4 * j + v];
+      for (unsigned int i = 0; i < n_c; ++i)
+        for (unsigned int k = row_start[i]; k < row_start[i + 1]; ++k)
+          for (unsigned int v = 0; v < 4; ++v)
+            a[4 * columns[k] + v] -= values[k] * z[4 * i + v];
     }
 
 
@@ -327,27 +374,33 @@ namespace neuhom
     }
 
 
-    torch::Tensor
+    template <typename Number>
+    void
     NeuralCorrectors::node_inputs(const CellField   &field,
                                   const unsigned int cell,
-                                  const unsigned int n_free) const
+                                  Number            *values) const
     {
-      const CellBox<2>    box   = grid.patch(cell, layers);
-      const auto          index = grid.coarse_cell_index(cell);
-      const unsigned int  r     = grid.refinement();
-      const unsigned int  n_v   = parameters.basis_index_input ? 4 : 1;
-      const unsigned int  n_in  = parameters.n_node_inputs();
-      const unsigned int  w     = parameters.node_window;
-      std::vector<double> values(n_free * n_v * n_in, 0.);
-      // The coefficient on the four fine cells around each node, divided by
-      // its maximum on the patch: the corrector has its kinks there.
-      const double max = patch_maximum(field, cell);
-      unsigned int f   = 0;
-      for (unsigned int node = 0; node < grid.n_box_nodes(box); ++node)
-        if (!grid.box_node_on_boundary(box, node))
+      const CellBox<2>   box   = grid.patch(cell, layers);
+      const auto         index = grid.coarse_cell_index(cell);
+      const unsigned int r     = grid.refinement();
+      const unsigned int n_v   = parameters.basis_index_input ? 4 : 1;
+      const unsigned int n_in  = parameters.n_node_inputs();
+      const unsigned int w     = parameters.node_window;
+      // The coefficient on the (2w)^2 fine cells around each node, divided
+      // by its maximum on the patch: the corrector has its kinks there.
+      // Read from the patch's values with a border of w zero cells.
+      const unsigned int  n_x = box.size[0] * r, n_y = box.size[1] * r;
+      const unsigned int  stride = n_x + 2 * w;
+      std::vector<Number> padded(stride * (n_y + 2 * w), Number(0));
+      const double        max = patch_maximum(field, cell);
+      for (unsigned int j = 0; j < n_y; ++j)
+        for (unsigned int i = 0; i < n_x; ++i)
+          padded[i + w + stride * (j + w)] =
+            field.cell_value(box.lower[0] * r + i, box.lower[1] * r + j) / max;
+      unsigned int f = 0;
+      for (unsigned int iy = 1; iy < n_y; ++iy)
+        for (unsigned int ix = 1; ix < n_x; ++ix, ++f)
           {
-            const unsigned int ix = node % (box.size[0] * r + 1),
-                               iy = node / (box.size[0] * r + 1);
             // Position relative to the center of K in units of (l + 1/2) H.
             const double x =
               (double(box.lower[0] * r + ix) / r - index[0] - 0.5) /
@@ -357,31 +410,40 @@ namespace neuhom
               (layers + 0.5);
             for (unsigned int v = 0; v < n_v; ++v)
               {
-                double *row = &values[(f * n_v + v) * n_in];
+                Number *row = &values[(f * n_v + v) * n_in];
                 row[0]      = x;
                 row[1]      = y;
+                // Fine cells (ix - w + a, iy - w + b) of the box.
                 for (unsigned int b = 0; b < 2 * w; ++b)
-                  for (unsigned int a = 0; a < 2 * w; ++a)
-                    {
-                      // Fine cell (ix - w + a, iy - w + b) of the box.
-                      const long i = long(ix + a) - long(w),
-                                 j = long(iy + b) - long(w);
-                      if (i >= 0 && j >= 0 && i < long(box.size[0] * r) &&
-                          j < long(box.size[1] * r))
-                        row[2 + a + 2 * w * b] =
-                          field.cell_value(box.lower[0] * r + i,
-                                           box.lower[1] * r + j) /
-                          max;
-                    }
+                  std::copy_n(&padded[ix + stride * (iy + b)],
+                              2 * w,
+                              row + 2 + 2 * w * b);
                 if (parameters.basis_index_input)
                   row[2 + 4 * w * w + v] = 1.;
               }
-            ++f;
           }
-      return torch::from_blob(values.data(),
-                              {long(n_free * n_v), long(n_in)},
-                              torch::kFloat64)
-        .clone();
+    }
+
+
+    torch::Tensor
+    NeuralCorrectors::node_inputs(
+      const std::vector<std::pair<const CellField *, unsigned int>> &pairs,
+      const unsigned int                                             n_free,
+      const torch::Dtype                                             type) const
+    {
+      const long    rows = n_free * (parameters.basis_index_input ? 4 : 1);
+      const long    n_in = parameters.n_node_inputs();
+      torch::Tensor x    = torch::zeros({long(pairs.size()), rows, n_in},
+                                     torch::TensorOptions().dtype(type));
+      const auto    fill = [&](auto *data) {
+        for (std::size_t i = 0; i < pairs.size(); ++i)
+          node_inputs(*pairs[i].first, pairs[i].second, data + i * rows * n_in);
+      };
+      if (type == torch::kFloat32)
+        fill(x.data_ptr<float>());
+      else
+        fill(x.data_ptr<double>());
+      return x;
     }
 
 
@@ -483,10 +545,9 @@ namespace neuhom
       torch::manual_seed(12345 + rank);
       for (Group &group : groups)
         {
-          std::vector<torch::Tensor> x;
-          std::vector<double>        p, mask, rhs, reference, bound;
-          std::vector<double>        s_values, c_values, gram;
-          std::vector<long>          s_columns;
+          std::vector<double> p, mask, rhs, reference, bound;
+          std::vector<double> s_values, c_values, gram;
+          std::vector<long>   s_columns;
           group.n_constraints    = 0;
           group.n_pairs          = 0;
           group.reference_energy = 0;
@@ -518,7 +579,6 @@ namespace neuhom
             {
               const auto &[k, K]        = own[s];
               const PatchMatrices<2> &m = matrices[s];
-              x.push_back(node_inputs(fields[k], K, n_f));
               // Each pair's energy in units of the coefficient's maximum on
               // its patch: the correctors do not change when a is scaled,
               // and without this the pairs with the largest values (contrast
@@ -584,7 +644,10 @@ namespace neuhom
                                   const std::vector<long>   &shape) {
             return torch::tensor(values, options).reshape(shape).to(dtype);
           };
-          group.x                = torch::stack(x).to(dtype);
+          std::vector<std::pair<const CellField *, unsigned int>> inputs;
+          for (const auto &[k, K] : own)
+            inputs.emplace_back(&fields[k], K);
+          group.x                = node_inputs(inputs, n_f, dtype);
           group.p                = tensor(p, {n_p, -1});
           group.mask             = tensor(mask, {n_p, n_f, 1});
           group.stiffness_values = tensor(s_values, {n_p, n_f, stencil});
@@ -879,63 +942,63 @@ namespace neuhom
           const Group &group = groups[g];
           if (positions[g].empty())
             continue;
-          std::vector<torch::Tensor> x;
-          std::vector<double>        p;
+          const long n_cells = positions[g].size();
+          std::vector<std::pair<const CellField *, unsigned int>> inputs;
+          std::vector<double>                                     p;
           for (const unsigned int i : positions[g])
             {
-              x.push_back(node_inputs(field, cells[i], group.n_free));
+              inputs.emplace_back(&field, cells[i]);
               const auto patch = patch_parameters(field, cells[i]);
               p.insert(p.end(), patch.begin(), patch.end());
             }
-          const long          n_cells = positions[g].size();
           CorrectorNetwork    network = inference_network(group);
-          const torch::Tensor values =
+          const torch::Tensor a =
             network
               ->forward(
-                torch::stack(x).to(inference_dtype()),
+                node_inputs(inputs, group.n_free, inference_dtype()),
                 torch::tensor(p, torch::TensorOptions().dtype(torch::kFloat64))
                   .reshape({n_cells, -1})
                   .to(inference_dtype()))
               .reshape({n_cells, long(group.n_free), 4})
-              .to(torch::kFloat64)
               .contiguous();
-          const double *data = values.data_ptr<double>();
-          for (long c = 0; c < n_cells; ++c)
-            {
-              const unsigned int           K          = cells[positions[g][c]];
-              const CellBox<2>             box        = grid.patch(K, layers);
-              std::vector<Vector<double>> &correctors = result[positions[g][c]];
-              correctors.assign(4, Vector<double>(grid.n_box_nodes(box)));
-              unsigned int f = 0;
-              for (unsigned int node = 0; node < grid.n_box_nodes(box); ++node)
-                if (!grid.box_node_on_boundary(box, node))
-                  {
+          // Per cell: the output in double (a block small enough for the
+          // cache), projected there, then copied into the deal.II vectors
+          // (zero on the patch boundary).
+          std::vector<double> block(group.n_free * 4);
+          const auto          copy = [&](const auto *data) {
+            for (long c = 0; c < n_cells; ++c)
+              {
+                const unsigned int K   = cells[positions[g][c]];
+                const CellBox<2>   box = grid.patch(K, layers);
+                std::copy_n(data + c * block.size(),
+                            block.size(),
+                            block.begin());
+                if (parameters.projection)
+                  group.shapes[group.cell_shape[cell_position[K]]].project(
+                    block.data());
+                const double                *values = block.data();
+                std::vector<Vector<double>> &correctors =
+                  result[positions[g][c]];
+                correctors.resize(4);
+                for (Vector<double> &corrector : correctors)
+                  corrector.reinit(grid.n_box_nodes(box), true);
+                for (unsigned int node = 0; node < grid.n_box_nodes(box);
+                     ++node)
+                  if (grid.box_node_on_boundary(box, node))
                     for (unsigned int v = 0; v < 4; ++v)
-                      correctors[v][node] =
-                        data[(c * group.n_free + f) * 4 + v];
-                    ++f;
-                  }
-              if (parameters.projection)
-                {
-                  // a <- a - C^T (C C^T)^{-1} C a on the free nodes.
-                  const FullMatrix<double> &C = cell_constraints[K];
-                  Vector<double>            a(C.n()), Ca(C.m()), y(C.m()),
-                    correction(C.n());
-                  for (unsigned int v = 0; v < 4; ++v)
+                      correctors[v][node] = 0;
+                  else
                     {
-                      for (unsigned int i = 0; i < C.n(); ++i)
-                        a[i] = data[(c * group.n_free + i) * 4 + v];
-                      C.vmult(Ca, a);
-                      cell_gram_inverse[K].vmult(y, Ca);
-                      C.Tvmult(correction, y);
-                      unsigned int i = 0;
-                      for (unsigned int node = 0; node < grid.n_box_nodes(box);
-                           ++node)
-                        if (!grid.box_node_on_boundary(box, node))
-                          correctors[v][node] -= correction[i++];
+                      for (unsigned int v = 0; v < 4; ++v)
+                        correctors[v][node] = values[v];
+                      values += 4;
                     }
-                }
-            }
+              }
+          };
+          if (a.scalar_type() == torch::kFloat32)
+            copy(a.data_ptr<float>());
+          else
+            copy(a.data_ptr<double>());
         }
       return result;
     }

@@ -9,6 +9,9 @@
 // - checkpoint / resume continues to the same networks;
 // - float32 inference agrees with float64 to float32 round-off, follows
 //   further training, and leaves torch's generator alone;
+// - the online projection puts every corrector into ker C, also with one
+//   network for patches of several shapes, and a subset of the cells
+//   evaluates to the same correctors;
 // - bad parameter sample files are rejected with a clear message.
 
 #include <neuhom/core/input_error.h>
@@ -263,6 +266,52 @@ main(int argc, char **argv)
     train(fast, fields, settings, false);
     compare("after 30 more");
   }
+
+  // The online projection: every element corrector evaluate() returns lies
+  // in ker C, with one network per configuration and with one network for
+  // all (patches of four shapes in one batch), and evaluating a subset of
+  // the cells in another order gives the same correctors.
+  for (const std::string sharing : {"per configuration", "one network"})
+    {
+      NeuralCorrectorParameters shared = parameters;
+      shared.sharing                   = sharing;
+      NeuralCorrectors networks(grid, 1, shared, small_network());
+      train(networks,
+            fields,
+            "set Iterations = 20\nset Learning rate = 0.01\n",
+            false);
+      const CellField            &field      = fields[2];
+      const CellCorrectors        all        = networks.evaluate(field);
+      const CoefficientSamples<2> samples    = sample_field(grid, field);
+      double                      constraint = 0, size = 0;
+      for (unsigned int K = 0; K < grid.n_coarse_cells(); ++K)
+        {
+          const PatchMatrices<2> m = make_patch_matrices(grid, K, 1, samples);
+          for (unsigned int v = 0; v < 4; ++v)
+            {
+              Vector<double> a(m.n_free()), Ca(m.constraints.m());
+              for (unsigned int i = 0; i < m.n_free(); ++i)
+                a[i] = all[K][v][m.free_nodes[i]];
+              m.constraints.vmult(Ca, a);
+              constraint = std::max(constraint, Ca.linfty_norm());
+              size       = std::max(size, a.linfty_norm());
+            }
+        }
+      const std::vector<unsigned int> subset = {7, 0, 4, 2};
+      const CellCorrectors            some   = networks.evaluate(field, subset);
+      bool                            same   = true;
+      for (unsigned int i = 0; i < subset.size(); ++i)
+        for (unsigned int v = 0; v < 4; ++v)
+          {
+            Vector<double> difference = some[i][v];
+            difference -= all[subset[i]][v];
+            same = same && difference.linfty_norm() <= 1e-14 * size;
+          }
+      deallog << sharing << ": |C a| / |a| < 1e-12: "
+              << (size > 0 && constraint < 1e-12 * size ? "yes" : "FAILED")
+              << ", a subset of the cells gives the same correctors: "
+              << (same ? "yes" : "FAILED") << std::endl;
+    }
 
   // Bad parameter sample files.
   const auto try_file = [](const std::string &name, const std::string &text) {

@@ -238,6 +238,22 @@ namespace neuhom
       }
 
     private:
+      /**
+       * The constraints C of the patches of one shape (equal up to a
+       * translation): its rows in compressed form and (C C^T)^{-1}.
+       */
+      struct PatchShape
+      {
+        std::vector<unsigned int> row_start, columns;
+        std::vector<double>       values;
+        FullMatrix<double>        gram_inverse;
+
+        /** a <- a - C^T (C C^T)^{-1} C a for the (n_free, 4) values
+         * @p a of a cell's element correctors. */
+        void
+        project(double *a) const;
+      };
+
       struct Group
       {
         std::string               key;
@@ -262,6 +278,10 @@ namespace neuhom
         torch::Tensor x, p, mask, stiffness_values, stiffness_columns;
         torch::Tensor rhs, reference, constraints, gram_inverse, mu, bound;
         double        reference_energy = 0;
+        // For evaluate()'s projection: the distinct patch shapes of the
+        // group's cells, and the shape of each cell.
+        std::vector<PatchShape>   shapes;
+        std::vector<unsigned int> cell_shape;
       };
 
       /** The precision of evaluate()'s forward passes. */
@@ -285,24 +305,39 @@ namespace neuhom
       const torch::Dtype                 dtype;
       std::shared_ptr<torch::nn::Module> networks;
       std::vector<Group>                 groups;
-      std::vector<unsigned int>          cell_group;
-      // Per coarse cell: C and (C C^T)^{-1} of its patch (for projection).
-      std::vector<FullMatrix<double>> cell_constraints, cell_gram_inverse;
+      // Per coarse cell: its configuration and its position in its group's
+      // cells.
+      std::vector<unsigned int> cell_group, cell_position;
+      // Per coarse cell: (C C^T)^{-1} of its patch (for projection).
+      std::vector<FullMatrix<double>> cell_gram_inverse;
       MPI_Comm                        comm     = MPI_COMM_SELF;
       double                          n_global = 1;
 
       std::string
       configuration(unsigned int cell) const;
+      /** The projection's (C C^T)^{-1} for every cell and the shapes of
+       * every group. */
+      void
+      set_up_projection();
       /**
-       * Node inputs of the free nodes of the patch of @p cell (padded):
-       * position, the coefficient on the (2w)^2 fine cells around the node
-       * (divided by its patch maximum), the one-hot basis index; float64,
-       * the callers convert the stacked batch once.
+       * Node inputs of the free nodes of the patch of @p cell into
+       * @p values (zero, one row of n_node_inputs() per node and basis
+       * function): position, the coefficient on the (2w)^2 fine cells
+       * around the node (divided by its patch maximum), the one-hot basis
+       * index.
        */
-      torch::Tensor
+      template <typename Number>
+      void
       node_inputs(const CellField &field,
                   unsigned int     cell,
-                  unsigned int     n_free) const;
+                  Number          *values) const;
+      /** The node inputs of the (field, cell) @p pairs as one tensor
+       * (pairs, rows, inputs) of @p type, zero-padded to @p n_free nodes. */
+      torch::Tensor
+      node_inputs(
+        const std::vector<std::pair<const CellField *, unsigned int>> &pairs,
+        unsigned int                                                   n_free,
+        torch::Dtype type) const;
       std::vector<double>
       patch_parameters(const CellField &field, unsigned int cell) const;
       /** The networks' correctors (pairs, n_free, 4) of the pairs

@@ -286,54 +286,60 @@ namespace neuhom
                               grid.fine_cells_per_direction(),
                             1.));
       const CoefficientSamples<2> samples = sample_field(grid, ones);
-      cell_gram_inverse.resize(grid.n_coarse_cells());
       for (Group &group : groups)
         {
-          std::vector<FullMatrix<double>> constraints;
+          // Patches of one shape have the same C (a translation): one
+          // PatchShape serves all of them.
+          std::vector<FullMatrix<double>> shape_constraints;
+          group.shapes.clear();
+          group.cell_shape.clear();
           for (const unsigned int K : group.cells)
             {
-              const auto m = make_patch_matrices(grid, K, layers, samples);
-              constraints.push_back(m.constraints);
-              FullMatrix<double> gram(m.constraints.m(), m.constraints.m());
-              m.constraints.mTmult(gram, m.constraints);
-              gram.gauss_jordan();
-              cell_gram_inverse[K] = gram;
-            }
-          // Patches of one shape have the same C (a translation): one
-          // sparse copy serves all of them.
-          group.shapes.clear();
-          group.cell_shape.assign(group.cells.size(), 0);
-          std::vector<unsigned int> first_cell;
-          for (unsigned int c = 0; c < group.cells.size(); ++c)
-            {
-              const FullMatrix<double> &C     = constraints[c];
-              unsigned int              shape = 0;
-              while (shape < group.shapes.size() &&
-                     !(constraints[first_cell[shape]].m() == C.m() &&
-                       constraints[first_cell[shape]].n() == C.n() &&
-                       constraints[first_cell[shape]] == C))
-                ++shape;
-              if (shape == group.shapes.size())
+              const FullMatrix<double> C =
+                make_patch_matrices(grid, K, layers, samples).constraints;
+              // FullMatrix::operator== compares the entries only.
+              const auto same = [&C](const FullMatrix<double> &other) {
+                return other.m() == C.m() && other.n() == C.n() && other == C;
+              };
+              const unsigned int shape = std::find_if(shape_constraints.begin(),
+                                                      shape_constraints.end(),
+                                                      same) -
+                                         shape_constraints.begin();
+              if (shape == shape_constraints.size())
                 {
-                  first_cell.push_back(c);
-                  PatchShape new_shape;
-                  new_shape.row_start.push_back(0);
-                  for (unsigned int i = 0; i < C.m(); ++i)
-                    {
-                      for (unsigned int j = 0; j < C.n(); ++j)
-                        if (C(i, j) != 0)
-                          {
-                            new_shape.columns.push_back(j);
-                            new_shape.values.push_back(C(i, j));
-                          }
-                      new_shape.row_start.push_back(new_shape.columns.size());
-                    }
-                  new_shape.gram_inverse = cell_gram_inverse[group.cells[c]];
-                  group.shapes.push_back(new_shape);
+                  shape_constraints.push_back(C);
+                  group.shapes.emplace_back(C);
                 }
-              group.cell_shape[c] = shape;
+              group.cell_shape.push_back(shape);
             }
         }
+    }
+
+
+    NeuralCorrectors::PatchShape::PatchShape(const FullMatrix<double> &C)
+      : gram_inverse(C.m(), C.m())
+    {
+      row_start.push_back(0);
+      for (unsigned int i = 0; i < C.m(); ++i)
+        {
+          for (unsigned int j = 0; j < C.n(); ++j)
+            if (C(i, j) != 0)
+              {
+                columns.push_back(j);
+                values.push_back(C(i, j));
+              }
+          row_start.push_back(columns.size());
+        }
+      C.mTmult(gram_inverse, C);
+      gram_inverse.gauss_jordan();
+    }
+
+
+    const NeuralCorrectors::PatchShape &
+    NeuralCorrectors::patch_shape(const unsigned int cell) const
+    {
+      const Group &group = groups[cell_group[cell]];
+      return group.shapes[group.cell_shape[cell_position[cell]]];
     }
 
 
@@ -611,7 +617,7 @@ namespace neuhom
                                        0.);
               if (parameters.projection)
                 {
-                  const FullMatrix<double> &G = cell_gram_inverse[K];
+                  const FullMatrix<double> &G = patch_shape(K).gram_inverse;
                   for (unsigned int a = 0; a < n_c; ++a)
                     for (unsigned int b = 0; b < n_c; ++b)
                       gram.push_back(a < G.m() && b < G.m() ? G(a, b) : 0.);
@@ -974,8 +980,7 @@ namespace neuhom
                             block.size(),
                             block.begin());
                 if (parameters.projection)
-                  group.shapes[group.cell_shape[cell_position[K]]].project(
-                    block.data());
+                  patch_shape(K).project(block.data());
                 const double                *values = block.data();
                 std::vector<Vector<double>> &correctors =
                   result[positions[g][c]];

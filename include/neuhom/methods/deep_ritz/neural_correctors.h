@@ -244,6 +244,8 @@ namespace neuhom
        */
       struct PatchShape
       {
+        explicit PatchShape(const FullMatrix<double> &constraints);
+
         std::vector<unsigned int> row_start, columns;
         std::vector<double>       values;
         FullMatrix<double>        gram_inverse;
@@ -308,17 +310,17 @@ namespace neuhom
       // Per coarse cell: its configuration and its position in its group's
       // cells.
       std::vector<unsigned int> cell_group, cell_position;
-      // Per coarse cell: (C C^T)^{-1} of its patch (for projection).
-      std::vector<FullMatrix<double>> cell_gram_inverse;
-      MPI_Comm                        comm     = MPI_COMM_SELF;
-      double                          n_global = 1;
+      MPI_Comm                  comm     = MPI_COMM_SELF;
+      double                    n_global = 1;
 
       std::string
       configuration(unsigned int cell) const;
-      /** The projection's (C C^T)^{-1} for every cell and the shapes of
-       * every group. */
+      /** The patch shapes of every group, for the projection. */
       void
       set_up_projection();
+      /** The patch shape of coarse cell @p cell. */
+      const PatchShape &
+      patch_shape(unsigned int cell) const;
       /**
        * Node inputs of the free nodes of the patch of @p cell into
        * @p values (zero, one row of n_node_inputs() per node and basis

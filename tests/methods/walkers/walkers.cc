@@ -87,6 +87,18 @@ namespace
     for (const auto &w : bad.warnings)
       deallog << "warning: " << w << std::endl;
 
+    // A macro step given as a time: the smallest K with K dt >= Dt.
+    TimeStepParameters given;
+    given.macro_step      = 4e-3;
+    const TimeSteps fixed = choose_time_steps(given, 0.01, 2);
+    deallog << "Dt = 4e-3 at eps = 0.01: K = " << fixed.micro_steps
+            << " (ceil(4e-3 / " << std::setprecision(7) << fixed.micro_step
+            << ") = "
+            << static_cast<unsigned int>(std::ceil(4e-3 / fixed.micro_step))
+            << "), Dt = " << fixed.macro_step() << ", warnings "
+            << fixed.warnings.size() << std::endl;
+    deallog << std::setprecision(4);
+
     // Macro-step schedule: K F^(1 - n/N), from 8 K down to K at n = N.
     TimeStepParameters scheduled;
     scheduled.initial_factor      = 8;

@@ -44,6 +44,7 @@ namespace neuhom
     {
       double       micro_step          = 0;
       unsigned int micro_steps         = 0;
+      double       macro_step          = 0;
       double       resolution          = 12;
       double       macro_eps_factor    = 1;
       double       initial_factor      = 1;
@@ -83,10 +84,11 @@ namespace neuhom
     };
 
     /**
-     * The micro step dt = min(prm, bound) if given, else the bound
+     * The micro step dt = prm if given, else the bound
      * dt_max(m0; eps); the number of micro steps K = prm if given, else the
-     * smallest K with K dt >= Dt_min(factor * eps). Warnings: dt above its
-     * bound, K dt below the macro bound.
+     * smallest K with K dt >= Dt, Dt the given macro step or else
+     * Dt_min(factor * eps). Warnings: dt above its bound, K dt below the
+     * macro bound.
      */
     TimeSteps
     choose_time_steps(const TimeStepParameters &parameters,

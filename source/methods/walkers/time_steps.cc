@@ -8,6 +8,12 @@ namespace neuhom
 {
   namespace walkers
   {
+    namespace
+    {
+      // The most micro steps per macro step, given or implied by Dt.
+      constexpr unsigned int max_micro_steps = 100000;
+    } // namespace
+
     double
     kappa(const unsigned int d)
     {
@@ -44,7 +50,7 @@ namespace neuhom
       prm.declare_entry(
         "Micro steps per macro step",
         "0",
-        Patterns::Integer(0, 100000),
+        Patterns::Integer(0, max_micro_steps),
         "K, the macro step is Dt = K dt; 0: from Macro step if that is "
         "set, else the smallest K with Dt >= d (f eps)^2/(4 kappa(d)^2) "
         "(Eq. 23, f = Macro step eps factor). K = d m0^2/4 (72 in 2D) "
@@ -131,9 +137,20 @@ namespace neuhom
                                       parameters.macro_step :
                                       steps.macro_step_bound;
           // The relative slack guards against K dt rounding just below Dt.
-          steps.micro_steps = static_cast<unsigned int>(
+          const double K =
             std::max(1.,
-                     std::ceil(macro_step / steps.micro_step * (1 - 1e-12))));
+                     std::ceil(macro_step / steps.micro_step * (1 - 1e-12)));
+          std::ostringstream what;
+          what << "Dt = " << macro_step << " needs " << K
+               << " micro steps of dt = " << steps.micro_step
+               << " per target, more than " << max_micro_steps
+               << "; choose a smaller macro step or a larger micro step";
+          require(K <= max_micro_steps,
+                  parameters.macro_step > 0 ?
+                    "Time steps/Macro step" :
+                    "Time steps/Macro step eps factor",
+                  what.str());
+          steps.micro_steps = static_cast<unsigned int>(K);
         }
 
       std::ostringstream w;

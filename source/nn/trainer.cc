@@ -140,6 +140,14 @@ namespace neuhom
                       "0.9",
                       Patterns::Double(0., 1.),
                       "s in the gradient norm update.");
+    prm.declare_entry("Parameter averaging",
+                      "0",
+                      Patterns::Double(0., 1.),
+                      "d < 1 of an exponential moving average of the "
+                      "parameters, avg <- d avg + (1 - d) theta after each "
+                      "step, which damps the noise of stochastic losses; the "
+                      "network ends with the average, and the validation "
+                      "loss is taken with it. 0: off.");
     prm.declare_entry("Tolerance",
                       "0",
                       Patterns::Double(0.),
@@ -197,6 +205,7 @@ namespace neuhom
     weight_learning_rate = prm.get_double("Weight learning rate");
     rebalance_interval   = prm.get_integer("Rebalance interval");
     rebalance_smoothing  = prm.get_double("Rebalance smoothing");
+    averaging_decay      = prm.get_double("Parameter averaging");
     tolerance            = prm.get_double("Tolerance");
     validation_interval  = prm.get_integer("Validation interval");
     checkpoint_interval  = prm.get_integer("Checkpoint interval");
@@ -212,6 +221,9 @@ namespace neuhom
     require(!resume || checkpoint_interval > 0,
             "Training/Resume",
             "resuming needs 'Checkpoint interval' > 0");
+    require(averaging_decay < 1,
+            "Training/Parameter averaging",
+            "the decay must be below 1 (1 would never move the average)");
   }
 
 
@@ -287,6 +299,14 @@ namespace neuhom
                   0,
                   comm);
         unflatten(buffer, model_parameters);
+      }
+
+    // The averages start at the initial parameters and are training state.
+    if (parameters.averaging_decay > 0)
+      {
+        for (const auto &p : model_parameters)
+          averaged_parameters.push_back(p.detach().clone());
+        add_checkpoint_state(averaged_parameters);
       }
   }
 
@@ -568,6 +588,19 @@ namespace neuhom
 
 
   void
+  Trainer::swap_averaged_parameters()
+  {
+    torch::NoGradGuard no_grad;
+    for (unsigned int i = 0; i < averaged_parameters.size(); ++i)
+      {
+        const torch::Tensor current = model_parameters[i].detach().clone();
+        model_parameters[i].copy_(averaged_parameters[i]);
+        averaged_parameters[i].copy_(current);
+      }
+  }
+
+
+  void
   Trainer::write_history() const
   {
     if (!parameters.history_file.empty() &&
@@ -693,6 +726,14 @@ namespace neuhom
               ascent_optimizer->step();
             optimizer->step();
           }
+        if (!averaged_parameters.empty())
+          {
+            torch::NoGradGuard no_grad;
+            const double       d = parameters.averaging_decay;
+            for (unsigned int i = 0; i < averaged_parameters.size(); ++i)
+              averaged_parameters[i].mul_(d).add_(model_parameters[i].detach(),
+                                                  1 - d);
+          }
         if (!all_finite(model_parameters))
           diverged("the parameters became NaN or Inf in iteration " +
                    std::to_string(it));
@@ -707,7 +748,9 @@ namespace neuhom
         if (validation && parameters.validation_interval > 0 &&
             (it + 1) % parameters.validation_interval == 0)
           {
+            swap_averaged_parameters();
             result.validation_loss = validation();
+            swap_averaged_parameters();
             row << scientific(result.validation_loss, 16);
           }
         history += row.str() + '\n';
@@ -736,6 +779,14 @@ namespace neuhom
     if (parameters.checkpoint_interval > 0 && last_checkpoint != it)
       write_checkpoint(it);
     write_history();
+    // The trained network is the average; the checkpoint keeps both, so a
+    // resumed run continues from the same state.
+    if (!averaged_parameters.empty())
+      {
+        torch::NoGradGuard no_grad;
+        for (unsigned int i = 0; i < averaged_parameters.size(); ++i)
+          model_parameters[i].copy_(averaged_parameters[i]);
+      }
     return result;
   }
 } // namespace neuhom

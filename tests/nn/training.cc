@@ -2,7 +2,7 @@
 // convex quadratic, L-BFGS on a least-squares fit, data-parallel training
 // with identical parameters on all ranks, the loss weightings, checkpoint /
 // resume equal to an uninterrupted run bit for bit (also after a SIGTERM
-// that only one rank receives), the NaN guard and the
+// that only one rank receives), parameter averaging, the NaN guard and the
 // error for a corrupt checkpoint.
 
 #include <neuhom/core/input_error.h>
@@ -355,6 +355,72 @@ test_pointwise_ascent_float32()
 }
 
 
+// Adam at a constant step on a quadratic whose minimizer is drawn afresh
+// each iteration around t: the iterates keep jumping around t, their
+// exponential average must be the formula's and much closer to t, and the
+// validation loss must be taken with the average.
+void
+test_parameter_averaging()
+{
+  const std::int64_t n      = 50;
+  const unsigned int steps  = 400;
+  const double       d      = 0.98;
+  const auto         target = torch::linspace(-1, 1, n, torch::kFloat64);
+  const auto         mine   = my_share(n);
+  const std::string  common = "set Learning rate = 0.05\n"
+                              "set Iterations = 400\n"
+                              "set Validation interval = 400\n";
+
+  const auto run = [&](const std::string &settings, auto &&observe) {
+    ParameterVector module(n);
+    Trainer         trainer(training_from(common + settings), module, {"fit"});
+    trainer.set_validation([&]() {
+      return (module.theta - target).norm().item<double>();
+    });
+    torch::manual_seed(8);
+    const auto result = trainer.train([&]() {
+      observe(module.theta.detach().clone());
+      const auto noisy = target + 0.5 * torch::randn({n}, torch::kFloat64);
+      const auto r =
+        module.theta.index_select(0, mine) - noisy.index_select(0, mine);
+      return std::vector<torch::Tensor>{0.5 * (r * r).sum()};
+    });
+    return std::make_pair(module.theta.detach().clone(),
+                          result.validation_loss);
+  };
+
+  // The plain run's iterates theta_0 .. theta_N give the expected average
+  // d^N theta_0 + (1 - d) sum_k d^(N - k) theta_k.
+  std::vector<torch::Tensor> iterates;
+  const auto                 plain = run("", [&](const torch::Tensor &theta) {
+    iterates.push_back(theta);
+  });
+  iterates.push_back(plain.first);
+  torch::Tensor expected = iterates[0].clone();
+  for (unsigned int k = 1; k <= steps; ++k)
+    expected = d * expected + (1 - d) * iterates[k];
+
+  const auto averaged =
+    run("set Parameter averaging = 0.98\n", [](const torch::Tensor &) {});
+  const double formula = (averaged.first - expected).abs().max().item<double>();
+  const double error_plain    = (plain.first - target).norm().item<double>();
+  const double error_averaged = (averaged.first - target).norm().item<double>();
+  deallog << "parameter averaging: equals the formula " << (formula < 1e-12)
+          << ", error vs t " << (error_averaged < 0.5 * error_plain)
+          << " (less than 0.5 x the last iterate's), validation with the "
+             "average "
+          << (std::abs(averaged.second - error_averaged) < 1e-14) << std::endl;
+  CHECK_THAT(formula < 1e-12, "average " + std::to_string(formula));
+  CHECK_THAT(error_averaged < 0.5 * error_plain,
+             std::to_string(error_averaged) + " vs " +
+               std::to_string(error_plain));
+  CHECK_THAT(std::abs(averaged.second - error_averaged) < 1e-14,
+             "validation " + std::to_string(averaged.second));
+  deallog << "  |theta - t|: last iterate " << error_plain << ", average "
+          << error_averaged << std::endl;
+}
+
+
 std::string
 read(const std::string &file_name)
 {
@@ -364,7 +430,8 @@ read(const std::string &file_name)
 
 
 void
-test_checkpoint_resume(const std::string &optimizer)
+test_checkpoint_resume(const std::string &optimizer,
+                       const std::string &averaging = "0")
 {
   torch::manual_seed(11);
   const Regression  problem;
@@ -373,7 +440,9 @@ test_checkpoint_resume(const std::string &optimizer)
     "set Optimizer = " + optimizer +
     "\nset Learning rate = " + (minibatch ? "0.01" : "1") +
     "\nset L-BFGS inner iterations = 5\nset Schedule = exponential\n"
-    "set Decay steps = 10\nset Checkpoint interval = 10\n";
+    "set Decay steps = 10\nset Checkpoint interval = 10\n"
+    "set Parameter averaging = " +
+    averaging + "\n";
 
   // Uninterrupted: 30 iterations.
   auto network = small_network();
@@ -414,8 +483,9 @@ test_checkpoint_resume(const std::string &optimizer)
   const bool identical = torch::equal(uninterrupted, flat_parameters(*resumed));
   MPI_Barrier(MPI_COMM_WORLD);
   const bool same_history = (read("full.csv") == read("part.csv"));
-  deallog << optimizer << ": resumed run equals uninterrupted run bit for bit "
-          << identical << ", same history " << same_history << std::endl;
+  deallog << optimizer << (averaging == "0" ? "" : " with averaging")
+          << ": resumed run equals uninterrupted run bit for bit " << identical
+          << ", same history " << same_history << std::endl;
   CHECK_THAT(identical && same_history, "resume");
 }
 
@@ -598,7 +668,9 @@ main(int argc, char **argv)
   test_data_parallel();
   test_loss_weighting();
   test_pointwise_ascent_float32();
+  test_parameter_averaging();
   test_checkpoint_resume("adam");
+  test_checkpoint_resume("adam", "0.9");
   test_checkpoint_resume("lbfgs");
   test_sigterm_resume();
   test_nan_guard();

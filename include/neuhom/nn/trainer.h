@@ -47,6 +47,10 @@ namespace neuhom
     unsigned int        rebalance_interval   = 100;
     double              rebalance_smoothing  = 0.9;
 
+    // Exponential moving average of the parameters (Polyak averaging):
+    // avg <- d avg + (1 - d) theta after each step; 0: off.
+    double averaging_decay = 0.;
+
     double       tolerance           = 0.;
     unsigned int validation_interval = 0;
 
@@ -172,6 +176,10 @@ namespace neuhom
     void
     write_history() const;
 
+    /** Exchange the values of the parameters and their running averages. */
+    void
+    swap_averaged_parameters();
+
     void
     allreduce(const std::vector<torch::Tensor> &tensors) const;
 
@@ -180,6 +188,7 @@ namespace neuhom
     const std::vector<std::string>           term_names;
     const MPI_Comm                           comm;
     std::vector<torch::Tensor>               model_parameters;
+    std::vector<torch::Tensor>               averaged_parameters;
     std::vector<torch::Tensor>               ascent_parameters;
     std::vector<torch::Tensor>               checkpoint_state;
     unsigned int                             current_iteration = 0;

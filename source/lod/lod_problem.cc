@@ -364,28 +364,36 @@ namespace neuhom
       for (const unsigned int K : recompute)
         reference_samples[K] = patch_samples(K);
     const unsigned int n_recomputed = recompute.size();
-    exchange_correctors();
-    build_cell_bases();
+    // Only the recomputed correctors travel, and only the bases of cells
+    // whose patch holds one of them are rebuilt: after a local change of a
+    // time-dependent coefficient that is a small part of the cells. The
+    // ghost correctors are kept for the next update; a coefficient that
+    // does not change in time never needs them again.
+    const std::vector<bool> changed = exchange_correctors(recompute);
+    build_cell_bases(changed);
+    if (!coefficient.is_time_dependent())
+      corrector_values.clear();
     return Utilities::MPI::sum(n_recomputed, comm);
   }
 
 
   template <int dim>
-  void
-  LODProblem<dim>::exchange_correctors()
+  std::vector<bool>
+  LODProblem<dim>::exchange_correctors(
+    const std::vector<unsigned int> &recomputed)
   {
     // Send the correctors of K to every rank that owns a cell of N^l(K);
     // the message is a sequence of (K, its 2^dim corrector vectors).
+    std::vector<bool> changed(grid.n_coarse_cells(), false);
     std::map<unsigned int, std::vector<double>> messages;
-    corrector_values.clear();
-    for (const auto &[K, correctors] : owned_correctors)
+    for (const unsigned int K : recomputed)
       {
         std::vector<double> values;
-        for (const auto &q : correctors.correctors)
+        for (const auto &q : owned_correctors.at(K).correctors)
           values.insert(values.end(), q.begin(), q.end());
 
         std::vector<bool>  receivers(n_ranks, false);
-        const CellBox<dim> box = correctors.patch;
+        const CellBox<dim> box = grid.patch(K, layers);
         for (unsigned int k = 0; k < box.n_cells(); ++k)
           {
             auto index = unflatten_index<dim>(k, box.size);
@@ -402,7 +410,10 @@ namespace neuhom
                                  values.end());
             }
         if (receivers[rank])
-          corrector_values[K] = std::move(values);
+          {
+            corrector_values[K] = std::move(values);
+            changed[K]          = true;
+          }
       }
 
     const auto received = Utilities::MPI::some_to_some(comm, messages);
@@ -416,23 +427,37 @@ namespace neuhom
                                   grid.n_box_nodes(grid.patch(K, layers));
             corrector_values[K].assign(message.begin() + position + 1,
                                        message.begin() + position + 1 + n);
+            changed[K] = true;
             position += n + 1;
           }
       }
+    return changed;
   }
 
 
   template <int dim>
   void
-  LODProblem<dim>::build_cell_bases()
+  LODProblem<dim>::build_cell_bases(const std::vector<bool> &changed)
   {
     const unsigned int n_v  = NestedGrid<dim>::vertices_per_cell;
     const auto        &P    = grid.coarse_shape_values();
     const auto [begin, end] = owned_cell_range();
     for (unsigned int T = begin; T < end; ++T)
       {
+        // The patch of K contains T exactly when K lies in N^l(T).
+        const CellBox<dim> box          = grid.patch(T, layers);
+        bool               needs_update = false;
+        for (unsigned int k = 0; k < box.n_cells() && !needs_update; ++k)
+          {
+            auto index = unflatten_index<dim>(k, box.size);
+            for (unsigned int d = 0; d < dim; ++d)
+              index[d] += box.lower[d];
+            needs_update = changed[grid.coarse_cell(index)];
+          }
+        if (!needs_update)
+          continue;
+
         // Columns: the free vertices of the closed box N^l(T).
-        const CellBox<dim>                   box = grid.patch(T, layers);
         std::vector<unsigned int>            vertices;
         std::map<unsigned int, unsigned int> column;
         for (const unsigned int z : box_vertices(grid, box))
@@ -450,7 +475,6 @@ namespace neuhom
               for (unsigned int i = 0; i < grid.n_cell_nodes(); ++i)
                 B(i, column[z]) += P(i, v);
           }
-        // The patch of K contains T exactly when K lies in N^l(T).
         for (unsigned int k = 0; k < box.n_cells(); ++k)
           {
             auto index = unflatten_index<dim>(k, box.size);
@@ -473,8 +497,6 @@ namespace neuhom
         bases[T]          = std::move(B);
         basis_vertices[T] = std::move(vertices);
       }
-    // The ghost correctors are no longer needed.
-    corrector_values.clear();
   }
 
 

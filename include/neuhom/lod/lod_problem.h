@@ -289,7 +289,8 @@ namespace neuhom
     std::map<unsigned int, ElementCorrectors<dim>> owned_correctors;
     std::map<unsigned int, std::vector<double>>    reference_samples;
     // Correctors of every cell K whose patch meets an owned cell, as
-    // 2^dim blocks of patch box node values.
+    // 2^dim blocks of patch box node values (kept between the updates of a
+    // time-dependent coefficient only).
     std::map<unsigned int, std::vector<double>> corrector_values;
 
     std::map<unsigned int, FullMatrix<double>>        bases;
@@ -319,10 +320,17 @@ namespace neuhom
     change_indicator(unsigned int cell) const;
     std::vector<double>
     patch_samples(unsigned int cell) const;
+    /**
+     * Send the correctors of the @p recomputed owned cells to the ranks
+     * whose cells their patches cover; returns which cells' correctors
+     * changed here (received or own).
+     */
+    std::vector<bool>
+    exchange_correctors(const std::vector<unsigned int> &recomputed);
+    /** Rebuild the basis of the owned cells whose patch has a @p changed
+     * cell. */
     void
-    exchange_correctors();
-    void
-    build_cell_bases();
+    build_cell_bases(const std::vector<bool> &changed);
     void
     sum_over_ranks(SparseMatrix<double> &matrix) const;
     /**

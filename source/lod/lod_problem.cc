@@ -388,12 +388,13 @@ namespace neuhom
     std::map<unsigned int, std::vector<double>> messages;
     for (const unsigned int K : recomputed)
       {
-        std::vector<double> values;
-        for (const auto &q : owned_correctors.at(K).correctors)
+        const ElementCorrectors<dim> &element = owned_correctors.at(K);
+        std::vector<double>           values;
+        for (const auto &q : element.correctors)
           values.insert(values.end(), q.begin(), q.end());
 
         std::vector<bool>  receivers(n_ranks, false);
-        const CellBox<dim> box = grid.patch(K, layers);
+        const CellBox<dim> box = element.patch;
         for (unsigned int k = 0; k < box.n_cells(); ++k)
           {
             auto index = unflatten_index<dim>(k, box.size);

@@ -367,9 +367,11 @@ test_parameter_averaging()
   const double       d      = 0.98;
   const auto         target = torch::linspace(-1, 1, n, torch::kFloat64);
   const auto         mine   = my_share(n);
-  const std::string  common = "set Learning rate = 0.05\n"
-                              "set Iterations = 400\n"
-                              "set Validation interval = 400\n";
+  const std::string  common =
+    "set Learning rate = 0.05\n"
+    "set Iterations = " +
+    std::to_string(steps) +
+    "\nset Validation interval = " + std::to_string(steps) + "\n";
 
   const auto run = [&](const std::string &settings, auto &&observe) {
     ParameterVector module(n);
@@ -401,7 +403,8 @@ test_parameter_averaging()
     expected = d * expected + (1 - d) * iterates[k];
 
   const auto averaged =
-    run("set Parameter averaging = 0.98\n", [](const torch::Tensor &) {});
+    run("set Parameter averaging = " + std::to_string(d) + "\n",
+        [](const torch::Tensor &) {});
   const double formula = (averaged.first - expected).abs().max().item<double>();
   const double error_plain    = (plain.first - target).norm().item<double>();
   const double error_averaged = (averaged.first - target).norm().item<double>();

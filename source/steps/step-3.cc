@@ -72,7 +72,8 @@ namespace Step3
     unsigned int        n_training = 10, n_test = 5, seed = 1;
     double              minimum = 0.1, maximum = 1.;
     std::string         sample_file;
-    std::vector<double> conductivities    = {1, 2.8, 4.6, 6.4, 8.2, 10};
+    bool                symmetry_augmentation = false;
+    std::vector<double> conductivities        = {1, 2.8, 4.6, 6.4, 8.2, 10};
     double              test_conductivity = 5, domain_length = 0.02;
     double              time_step = 0.6, final_time = 60;
     std::vector<double> output_times       = {0, 30, 60};
@@ -131,6 +132,15 @@ namespace Step3
                         "random coefficients: read the training fields from "
                         "this file instead (one field per line, (N r)^2 "
                         "positive values, x fastest); empty: random.");
+      prm.declare_entry("Symmetry augmentation",
+                        "false",
+                        Patterns::Bool(),
+                        "random coefficients: train also on the 7 rotations "
+                        "and reflections of every training field (the square, "
+                        "its meshes and f = 1 are invariant under them, so "
+                        "their correctors are the mapped ones): 8x the "
+                        "training pairs from the same fields. The training "
+                        "errors are those of the original fields.");
       prm.declare_entry("Training conductivities",
                         "1, 2.8, 4.6, 6.4, 8.2, 10",
                         Patterns::List(Patterns::Double(0), 1),
@@ -184,12 +194,13 @@ namespace Step3
       layers       = prm.get_integer("Oversampling layers");
       prm.leave_subsection();
       prm.enter_subsection("Samples");
-      n_training     = prm.get_integer("Training samples");
-      n_test         = prm.get_integer("Test samples");
-      minimum        = prm.get_double("Minimum");
-      maximum        = prm.get_double("Maximum");
-      seed           = prm.get_integer("Seed");
-      sample_file    = prm.get("Sample file");
+      n_training            = prm.get_integer("Training samples");
+      n_test                = prm.get_integer("Test samples");
+      minimum               = prm.get_double("Minimum");
+      maximum               = prm.get_double("Maximum");
+      seed                  = prm.get_integer("Seed");
+      sample_file           = prm.get("Sample file");
+      symmetry_augmentation = prm.get_bool("Symmetry augmentation");
       conductivities = DoubleList::to_value(prm.get("Training conductivities"));
       test_conductivity = prm.get_double("Test conductivity");
       domain_length     = prm.get_double("Domain length");
@@ -219,6 +230,10 @@ namespace Step3
       require(time_step <= final_time,
               "Time stepping/Time step",
               "must not exceed the final time");
+      require(!symmetry_augmentation || example == "random coefficients",
+              "Samples/Symmetry augmentation",
+              "only the example 'random coefficients' is invariant under the "
+              "symmetries of the square");
       require(amplitude < test_conductivity,
               "Time stepping/Conductivity amplitude",
               "must be below the test conductivity (lambda(t) > 0)");
@@ -512,9 +527,10 @@ namespace Step3
       coefficient                 ? registered.training_times.size() :
       problem.sample_file.empty() ? problem.n_training :
                                     training_fields.size();
-    const double n_test_fields = battery     ? 1 :
-                                 coefficient ? registered.test_times.size() :
-                                               problem.n_test;
+    const unsigned int n_images      = problem.symmetry_augmentation ? 8 : 1;
+    const double       n_test_fields = battery     ? 1 :
+                                       coefficient ? registered.test_times.size() :
+                                                     problem.n_test;
 
     // Refuse up front what would not fit: the training set with one
     // training step (the (field, coarse cell) pairs spread over the
@@ -540,7 +556,8 @@ namespace Step3
                      network_parameters,
                      problem.layers,
                      problem.refinement,
-                     n_training_fields * std::pow(problem.coarse_cells, 2)) +
+                     n_images * n_training_fields *
+                       std::pow(problem.coarse_cells, 2)) +
                      n_ranks * 8 *
                        (3 * n_fine_dofs * n_coarse_dofs +
                         (n_training_fields + n_test_fields) * n_fine * n_fine) +
@@ -606,13 +623,23 @@ namespace Step3
     pcout << "step-3: Deep Ritz LOD correctors, " << problem.example
           << ", H = 1/" << problem.coarse_cells << ", h = 1/" << n_fine
           << ", l = " << layers << ", " << training_fields.size()
-          << " training coefficients, " << networks.n_configurations()
-          << " networks, " << Utilities::MPI::n_mpi_processes(comm)
-          << " MPI ranks" << std::endl;
+          << " training coefficients"
+          << (problem.symmetry_augmentation ? " (x 8 by symmetry)" : "") << ", "
+          << networks.n_configurations() << " networks, "
+          << Utilities::MPI::n_mpi_processes(comm) << " MPI ranks" << std::endl;
     Timer training_timer;
     {
       TimerOutput::Scope scope(output.timer, "training data");
-      networks.set_training_data(training_fields, comm);
+      if (problem.symmetry_augmentation)
+        {
+          std::vector<CellField> images;
+          for (const CellField &field : training_fields)
+            for (CellField &image : symmetry_images(field))
+              images.push_back(std::move(image));
+          networks.set_training_data(images, comm);
+        }
+      else
+        networks.set_training_data(training_fields, comm);
     }
     pcout << "  " << networks.n_training_pairs()
           << " distinct (coefficient, coarse cell) pairs" << std::endl;

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 namespace neuhom
 {
@@ -48,6 +50,31 @@ namespace neuhom
           fields.emplace_back(n_cells_per_direction, std::move(values));
         }
       return fields;
+    }
+
+
+    std::vector<CellField>
+    symmetry_images(const CellField &field)
+    {
+      const unsigned int     n = field.n;
+      std::vector<CellField> images;
+      for (const bool reflect : {false, true})
+        for (unsigned int quarter_turns = 0; quarter_turns < 4; ++quarter_turns)
+          {
+            std::vector<double> values(n * n);
+            for (unsigned int j = 0; j < n; ++j)
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  // The cell (i, j) of the image shows the cell (x, y) of the
+                  // field: optionally reflected at x = 1/2, then turned.
+                  unsigned int x = reflect ? n - 1 - i : i, y = j;
+                  for (unsigned int q = 0; q < quarter_turns; ++q)
+                    std::tie(x, y) = std::make_pair(y, n - 1 - x);
+                  values[i + n * j] = field.cell_value(x, y);
+                }
+            images.emplace_back(n, std::move(values));
+          }
+      return images;
     }
 
 

@@ -12,6 +12,8 @@
 // - the online projection puts every corrector into ker C, also with one
 //   network for patches of several shapes, and a subset of the cells
 //   evaluates to the same correctors;
+// - the 8 symmetry images of a field are distinct, closed under taking
+//   images again, and have the same classical LOD compliance F^T U (f = 1);
 // - bad parameter sample files are rejected with a clear message.
 
 #include <neuhom/core/input_error.h>
@@ -22,6 +24,7 @@
 #include <neuhom/methods/deep_ritz/neural_correctors.h>
 #include <neuhom/nn/trainer.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -312,6 +315,43 @@ main(int argc, char **argv)
               << ", a subset of the cells gives the same correctors: "
               << (same ? "yes" : "FAILED") << std::endl;
     }
+
+  // Symmetry images: the square's symmetries map the LOD solution of a
+  // field to that of its image, so the compliance F^T U does not change.
+  {
+    const auto images     = symmetry_images(fields[0]);
+    const auto compliance = [&](const CellField &field) {
+      const CellField    ones(9, std::vector<double>(81, 1.));
+      const FineSystem   fine(grid, field, ones);
+      const CoarseSystem coarse(
+        corrected_basis(grid, 1, classical_correctors(grid, 1, field), fine),
+        fine);
+      return coarse.load * coarse.solve(coarse.load, 1., 0.);
+    };
+    const double reference     = compliance(fields[0]);
+    double       max_deviation = 0;
+    bool         distinct = true, closed = true;
+    for (unsigned int i = 0; i < images.size(); ++i)
+      {
+        max_deviation =
+          std::max(max_deviation,
+                   std::abs(compliance(images[i]) - reference) / reference);
+        for (unsigned int j = 0; j < i; ++j)
+          distinct = distinct && images[i].values != images[j].values;
+        for (const CellField &image : symmetry_images(images[i]))
+          closed = closed && std::any_of(images.begin(),
+                                         images.end(),
+                                         [&](const CellField &other) {
+                                           return other.values == image.values;
+                                         });
+      }
+    deallog << "symmetry images: the field first: "
+            << (images[0].values == fields[0].values ? "yes" : "FAILED")
+            << ", 8 distinct: " << (distinct ? "yes" : "FAILED")
+            << ", closed: " << (closed ? "yes" : "FAILED")
+            << ", compliance the same to 1e-10: "
+            << (max_deviation < 1e-10 ? "yes" : "FAILED") << std::endl;
+  }
 
   // Bad parameter sample files.
   const auto try_file = [](const std::string &name, const std::string &text) {

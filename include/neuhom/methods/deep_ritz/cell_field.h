@@ -45,6 +45,16 @@ namespace neuhom
                        unsigned int seed);
 
     /**
+     * The 8 images of @p field under the symmetries of the square (the
+     * dihedral group: rotations by multiples of 90 degrees, each with and
+     * without a reflection), @p field itself first. The unit square and its
+     * nested meshes are invariant under them, so the LOD correctors of an
+     * image are the mapped correctors of the field.
+     */
+    std::vector<CellField>
+    symmetry_images(const CellField &field);
+
+    /**
      * Read fields from a text file: one field per non-empty line that does
      * not start with '#', n^2 positive finite numbers. Throws InputError
      * naming @p entry, the file and the line for anything else.

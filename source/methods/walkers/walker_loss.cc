@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <vector>
 
 namespace neuhom
 {
@@ -59,6 +60,17 @@ namespace neuhom
         "drift, dX = V dt + dB, and no weight (Eq. 8, the original DFLM). "
         "The weight's variance grows with int |V|^2 ds = O(Dt/eps^2), so "
         "long macro steps (a macro-step schedule) need the drift form.");
+      prm.declare_entry(
+        "Exit test",
+        "Brownian bridge",
+        Patterns::Selection("Brownian bridge|end point"),
+        "end point: a walker leaves the square when a step ends outside it; "
+        "walkers that cross and come back within a step are missed, a bias "
+        "of order sqrt(dt) near the boundary. Brownian bridge: also stop a "
+        "walker that ends inside with the probability exp(-2 d_0 d_1 / dt) "
+        "per face that its path crossed the face (d_0, d_1: the distances "
+        "of the step's ends to the face); one more random number per walker "
+        "and step.");
       prm.declare_entry("Table points per eps",
                         "24",
                         Patterns::Integer(2, 1000),
@@ -85,15 +97,93 @@ namespace neuhom
       boundary_weight       = prm.get_double("Boundary weight");
       iterations_per_target = prm.get_integer("Iterations per target");
       table_points_per_eps  = prm.get_integer("Table points per eps");
-      antithetic            = prm.get_bool("Antithetic walkers");
-      drift                 = prm.get("Estimator") == "drift";
+      scheme.antithetic     = prm.get_bool("Antithetic walkers");
+      scheme.drift          = prm.get("Estimator") == "drift";
+      scheme.bridge_exit    = prm.get("Exit test") == "Brownian bridge";
       seed                  = prm.get_integer("Seed");
       prm.leave_subsection();
-      require(!antithetic || walkers_per_point % 2 == 0,
+      require(!scheme.antithetic || walkers_per_point % 2 == 0,
               "Walkers/Walkers per point",
               "must be even with antithetic walkers");
       time_steps.parse_parameters(prm);
     }
+
+
+    namespace
+    {
+      // Walkers that end a step inside may have left the square within it:
+      // given its ends, the step (a Brownian bridge) crosses the face x_d = c
+      // with probability exp(-2 d_0 d_1 / dt), d_0 and d_1 the distances of
+      // the ends to the face, independently for the four faces (per
+      // component, and the two faces of one component are far apart next to
+      // sqrt(dt)); a drift that is constant over the step does not change
+      // the bridge. A walker that crossed stops on the face it most likely
+      // crossed, at its end point projected onto it. Only the walkers within
+      // reach of a face draw a random number, so the test costs one pass.
+      void
+      stop_bridge_crossings(const torch::Tensor &B,
+                            const torch::Tensor &alive,
+                            const double         dt,
+                            at::Generator       &generator,
+                            torch::Tensor       &B_new,
+                            torch::Tensor       &outside)
+      {
+        // exp(-40) is below the resolution of the survival probability.
+        constexpr double    negligible = 40;
+        const torch::Tensor start      = B.contiguous();
+        const double       *b          = start.data_ptr<double>();
+        double             *b_new      = B_new.data_ptr<double>();
+        const bool         *is_alive   = alive.data_ptr<bool>();
+        bool               *is_outside = outside.data_ptr<bool>();
+
+        std::vector<std::int64_t> walkers, faces;
+        std::vector<double>       stays;
+        for (std::int64_t i = 0; i < B.size(0); ++i)
+          {
+            if (!is_alive[i] || is_outside[i])
+              continue;
+            double       stay = 1, most_likely = 0;
+            std::int64_t face = 0;
+            for (std::int64_t f = 0; f < 4; ++f)
+              {
+                // Face f: x_{f mod 2} = 0 for f < 2, = 1 otherwise.
+                const std::int64_t d        = 2 * i + f % 2;
+                const double       d0       = f < 2 ? b[d] : 1 - b[d];
+                const double       d1       = f < 2 ? b_new[d] : 1 - b_new[d];
+                const double       exponent = 2 * d0 * d1 / dt;
+                if (exponent > negligible)
+                  continue;
+                const double p = std::exp(-exponent);
+                stay *= 1 - p;
+                if (p > most_likely)
+                  {
+                    most_likely = p;
+                    face        = f;
+                  }
+              }
+            if (most_likely > 0)
+              {
+                walkers.push_back(i);
+                faces.push_back(face);
+                stays.push_back(stay);
+              }
+          }
+        if (walkers.empty())
+          return;
+        const torch::Tensor uniform =
+          torch::rand({static_cast<std::int64_t>(walkers.size())},
+                      generator,
+                      torch::dtype(torch::kFloat64));
+        const double *u = uniform.data_ptr<double>();
+        for (std::size_t k = 0; k < walkers.size(); ++k)
+          if (u[k] >= stays[k])
+            {
+              const std::int64_t i        = walkers[k];
+              is_outside[i]               = true;
+              b_new[2 * i + faces[k] % 2] = faces[k] < 2 ? 0. : 1.;
+            }
+      }
+    } // namespace
 
 
     torch::Tensor
@@ -105,10 +195,9 @@ namespace neuhom
                      const unsigned int   K,
                      at::Generator       &generator,
                      WalkerStatistics    *statistics,
-                     const bool           antithetic,
-                     const bool           drift)
+                     const WalkerScheme  &scheme)
     {
-      AssertThrow(!antithetic || n_walkers % 2 == 0,
+      AssertThrow(!scheme.antithetic || n_walkers % 2 == 0,
                   ExcMessage("antithetic walkers come in pairs"));
       torch::NoGradGuard no_grad;
       const auto         options = torch::dtype(torch::kFloat64);
@@ -130,7 +219,7 @@ namespace neuhom
             value = u(B, &gradient);
           problem.drift_and_source(B, value, gradient, V, G);
           torch::Tensor dB;
-          if (antithetic)
+          if (scheme.antithetic)
             {
               // Walker 2j + 1 of a point takes the mirrored steps of walker
               // 2j: its path is the reflection 2x - B of the other's.
@@ -143,15 +232,14 @@ namespace neuhom
           const torch::Tensor live = alive.to(torch::kFloat64);
           // Left-point (Ito) sums of Eq. (19).
           reward.add_(live * G * dt);
-          if (drift)
+          if (scheme.drift)
             dB = dB + dt * V;
           else
             log_weight.add_(live *
                             ((V * dB).sum(1) - 0.5 * dt * (V * V).sum(1)));
 
-          torch::Tensor       B_new = B + dB;
-          const torch::Tensor outside =
-            alive & ((B_new < 0) | (B_new > 1)).any(1);
+          torch::Tensor B_new   = B + dB;
+          torch::Tensor outside = alive & ((B_new < 0) | (B_new > 1)).any(1);
           // Exit point: the first crossing of the step B -> B_new with the
           // boundary, t* = min_d t_d, t_d the parameter where component d
           // leaves [0, 1].
@@ -164,6 +252,8 @@ namespace neuhom
             torch::minimum(t_low, t_high).amin(1, true).clamp(0., 1.);
           const torch::Tensor exit_point = (B + t_exit * dB).clamp(0., 1.);
           B_new = torch::where(outside.unsqueeze(1), exit_point, B_new);
+          if (scheme.bridge_exit)
+            stop_bridge_crossings(B, alive, dt, generator, B_new, outside);
           B     = torch::where(alive.unsqueeze(1), B_new, B);
           alive = alive & ~outside;
         }
@@ -302,8 +392,7 @@ namespace neuhom
                                     steps.micro_steps_at(n),
                                     generator,
                                     &statistics,
-                                    parameters.antithetic,
-                                    parameters.drift);
+                                    parameters.scheme);
           if (m > 1)
             {
               torch::NoGradGuard no_grad;

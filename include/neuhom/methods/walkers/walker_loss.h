@@ -19,6 +19,21 @@ namespace neuhom
   {
     using namespace dealii;
 
+    /** How the walkers of estimate_targets() move and leave the square. */
+    struct WalkerScheme
+    {
+      /** Walkers in mirrored pairs (the second takes the negated steps). */
+      bool antithetic = false;
+      /** Drifted walkers without weight instead of Girsanov weights. */
+      bool drift = false;
+      /**
+       * Also stop a walker inside at both ends of a step with the
+       * probability that the Brownian bridge between them left the square.
+       */
+      bool bridge_exit = true;
+    };
+
+
     /** Subsection "Walkers": samples of the derivative-free loss. */
     struct WalkerParameters
     {
@@ -28,9 +43,8 @@ namespace neuhom
       double             boundary_weight       = 1;
       unsigned int       iterations_per_target = 1;
       unsigned int       table_points_per_eps  = 24;
-      bool               antithetic            = false;
-      bool               drift                 = false;
-      unsigned int       seed                  = 1;
+      WalkerScheme       scheme;
+      unsigned int       seed = 1;
       TimeStepParameters time_steps;
 
       static void
@@ -66,10 +80,16 @@ namespace neuhom
      * of all points advanced together as (N n_walkers, 2) tensors. A walker
      * whose step leaves the square stops at the intersection of the step
      * with the boundary, its reward and discount stop accumulating, and its
-     * end value is g there instead of u. With @p antithetic, the walkers of a
-     * point come in mirrored pairs (n_walkers even). With @p drift, the
-     * walkers follow dX = V dt + dB instead (Euler-Maruyama, the martingale
-     * form of Eq. 8) and carry no weight. The result is (N), without graph.
+     * end value is g there instead of u. With @p scheme.bridge_exit, a walker
+     * that ends a step inside also stops, on the face it most likely
+     * crossed, with the probability 1 - prod_faces (1 - exp(-2 d_0 d_1 /
+     * dt)) that the Brownian bridge between the step's ends (distances d_0,
+     * d_1 to a face) crossed the boundary: checking the end points only lets
+     * walkers cross and come back, an O(sqrt(dt)) bias. With @p
+     * scheme.antithetic, the walkers of a point come in mirrored pairs
+     * (n_walkers even). With @p scheme.drift, the walkers follow dX = V dt + dB
+     * instead (Euler-Maruyama, the martingale form of Eq. 8) and carry no
+     * weight. The result is (N), without graph.
      */
     torch::Tensor
     estimate_targets(const WalkerProblem &problem,
@@ -80,8 +100,7 @@ namespace neuhom
                      unsigned int         micro_steps,
                      at::Generator       &generator,
                      WalkerStatistics    *statistics = nullptr,
-                     bool                 antithetic = false,
-                     bool                 drift      = false);
+                     const WalkerScheme  &scheme     = WalkerScheme());
 
     /** u of a network as a FieldFunction (autograd for the gradient). */
     FieldFunction

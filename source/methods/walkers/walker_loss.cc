@@ -69,8 +69,8 @@ namespace neuhom
         "of order sqrt(dt) near the boundary. Brownian bridge: also stop a "
         "walker that ends inside with the probability exp(-2 d_0 d_1 / dt) "
         "per face that its path crossed the face (d_0, d_1: the distances "
-        "of the step's ends to the face); one more random number per walker "
-        "and step.");
+        "of the step's ends to the face); a random number only for the "
+        "walkers that end a step within reach of a face.");
       prm.declare_entry("Table points per eps",
                         "24",
                         Patterns::Integer(2, 1000),

@@ -776,6 +776,13 @@ namespace neuhom
           interrupted(it + 1, signal);
       }
     result.iterations = it;
+    // A run resumed at its last iteration trains nothing; it reports the
+    // loss at the restored parameters (no step is taken).
+    if (it == start)
+      {
+        result.loss  = evaluate_and_backpropagate(loss_function).item<double>();
+        result.terms = last_terms;
+      }
     if (parameters.checkpoint_interval > 0 && last_checkpoint != it)
       write_checkpoint(it);
     write_history();

@@ -490,6 +490,28 @@ test_checkpoint_resume(const std::string &optimizer,
           << ": resumed run equals uninterrupted run bit for bit " << identical
           << ", same history " << same_history << std::endl;
   CHECK_THAT(identical && same_history, "resume");
+
+  // Resumed once more at its last iteration: nothing is trained, the loss
+  // terms at the restored parameters are reported (the steps print them).
+  auto       finished = small_network(98);
+  const auto result =
+    Trainer(training_from(common + "set Iterations = 30\n"
+                                   "set Checkpoint file = part.pt\n"
+                                   "set History file = part.csv\n"
+                                   "set Resume = true\n"),
+            *finished,
+            {"data", "boundary"})
+      .train([&]() {
+        return problem(*finished, minibatch);
+      });
+  const bool unchanged =
+    torch::equal(uninterrupted, flat_parameters(*finished));
+  deallog << "  resumed at the end: " << result.iterations << " iterations, "
+          << result.terms.size() << " loss terms, parameters unchanged "
+          << unchanged << std::endl;
+  CHECK_THAT(result.iterations == 30 && result.terms.size() == 2 &&
+               std::isfinite(result.loss) && result.loss > 0 && unchanged,
+             "resume of a finished run");
 }
 
 

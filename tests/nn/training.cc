@@ -472,17 +472,20 @@ test_checkpoint_resume(const std::string &optimizer,
       return problem(*first, minibatch);
     });
   MPI_Barrier(MPI_COMM_WORLD);
+  const auto resume_to_30 = [&](Network &network) {
+    return Trainer(training_from(common + "set Iterations = 30\n"
+                                          "set Checkpoint file = part.pt\n"
+                                          "set History file = part.csv\n"
+                                          "set Resume = true\n"),
+                   network,
+                   {"data", "boundary"})
+      .train([&]() {
+        return problem(network, minibatch);
+      });
+  };
   auto resumed = small_network(99);
   torch::rand({17});
-  Trainer(training_from(common + "set Iterations = 30\n"
-                                 "set Checkpoint file = part.pt\n"
-                                 "set History file = part.csv\n"
-                                 "set Resume = true\n"),
-          *resumed,
-          {"data", "boundary"})
-    .train([&]() {
-      return problem(*resumed, minibatch);
-    });
+  resume_to_30(*resumed);
   const bool identical = torch::equal(uninterrupted, flat_parameters(*resumed));
   MPI_Barrier(MPI_COMM_WORLD);
   const bool same_history = (read("full.csv") == read("part.csv"));
@@ -494,16 +497,7 @@ test_checkpoint_resume(const std::string &optimizer,
   // Resumed once more at its last iteration: nothing is trained, the loss
   // terms at the restored parameters are reported (the steps print them).
   auto       finished = small_network(98);
-  const auto result =
-    Trainer(training_from(common + "set Iterations = 30\n"
-                                   "set Checkpoint file = part.pt\n"
-                                   "set History file = part.csv\n"
-                                   "set Resume = true\n"),
-            *finished,
-            {"data", "boundary"})
-      .train([&]() {
-        return problem(*finished, minibatch);
-      });
+  const auto result   = resume_to_30(*finished);
   const bool unchanged =
     torch::equal(uninterrupted, flat_parameters(*finished));
   deallog << "  resumed at the end: " << result.iterations << " iterations, "

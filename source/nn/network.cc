@@ -412,6 +412,18 @@ namespace neuhom
   }
 
 
+  void
+  MLP::center_first_layer(const std::vector<double> &center)
+  {
+    AssertThrow(center.size() == n_inputs(),
+                ExcMessage("the center needs one coordinate per input"));
+    torch::NoGradGuard  no_grad;
+    const torch::Tensor c =
+      torch::tensor(center, torch::dtype(torch::kFloat64)).to(dtype());
+    layers[0]->bias.copy_(-torch::mv(layers[0]->weight, c));
+  }
+
+
   ForwardDerivatives
   MLP::raw_derivatives(const torch::Tensor &x)
   {

@@ -500,6 +500,34 @@ test_inference_tanh()
 }
 
 
+// center_first_layer: every first-layer hyperplane passes through the
+// center (pre-activation zero there), the weights are unchanged.
+void
+test_centered_first_layer()
+{
+  auto network = std::dynamic_pointer_cast<MLP>(
+    create_network(parameters_from(network_settings("mlp", "relu")), 2, 1));
+  const auto named  = network->named_parameters();
+  const auto weight = named["layer_0.weight"].clone();
+  network->center_first_layer({0.5, 0.25});
+  const auto   center = torch::tensor({{0.5, 0.25}}, torch::kFloat64);
+  const double at_center =
+    torch::nn::functional::linear(center,
+                                  named["layer_0.weight"],
+                                  named["layer_0.bias"])
+      .abs()
+      .max()
+      .item<double>();
+  deallog << "centered first layer: max |W c + b| = "
+          << (at_center < 1e-15 ? "0" : std::to_string(at_center))
+          << ", weights unchanged "
+          << torch::equal(weight, named["layer_0.weight"]) << std::endl;
+  CHECK_THAT(at_center < 1e-15 &&
+               named["layer_0.bias"].abs().max().item<double>() > 0.1,
+             "hyperplanes through the center");
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -512,6 +540,7 @@ main(int argc, char **argv)
   test_transform_derivatives();
   test_transform_and_precision();
   test_inference_tanh();
+  test_centered_first_layer();
   test_model_files();
   test_torchscript();
   test_quadrature_points();

@@ -156,6 +156,16 @@ namespace neuhom
     ForwardDerivatives
     raw_derivatives(const torch::Tensor &x) override;
 
+    /**
+     * Moves the hyperplanes W x + b = 0 of the first layer through @p center
+     * (b = -W center). With zero initial biases they all pass through the
+     * origin; for inputs in a box away from it, e.g. the unit square, the
+     * ReLU kinks then fan out from one corner, and the network resolves
+     * that corner better than the opposite one.
+     */
+    void
+    center_first_layer(const std::vector<double> &center);
+
   private:
     const Activation               activation;
     std::vector<torch::nn::Linear> layers;

@@ -777,11 +777,31 @@ namespace neuhom
       }
     result.iterations = it;
     // A run resumed at its last iteration trains nothing; it reports the
-    // loss at the restored parameters (no step is taken).
-    if (it == start)
+    // restored history's last row, as the uninterrupted run did (evaluating
+    // the loss again would run the loss function's side effects twice).
+    if (it == start && start > 0)
       {
-        result.loss  = evaluate_and_backpropagate(loss_function).item<double>();
-        result.terms = last_terms;
+        const std::size_t        end = history.find_last_not_of('\n');
+        std::vector<std::string> row;
+        for (std::size_t field = history.rfind('\n', end) + 1;;)
+          {
+            const std::size_t comma = history.find(',', field);
+            if (comma > end)
+              {
+                row.push_back(history.substr(field, end + 1 - field));
+                break;
+              }
+            row.push_back(history.substr(field, comma - field));
+            field = comma + 1;
+          }
+        AssertThrow(row.size() == 4 + 2 * term_names.size(),
+                    ExcMessage("the checkpoint's history does not end with "
+                               "a row of this trainer"));
+        result.loss = std::stod(row[1]);
+        for (unsigned int i = 0; i < term_names.size(); ++i)
+          result.terms.push_back(std::stod(row[2 + i]));
+        if (!row.back().empty())
+          result.validation_loss = std::stod(row.back());
       }
     if (parameters.checkpoint_interval > 0 && last_checkpoint != it)
       write_checkpoint(it);

@@ -78,6 +78,23 @@ namespace neuhom
       out << std::scientific << std::setprecision(digits) << value;
       return out.str();
     }
+
+
+    // The fields of the last line of a CSV text, an empty last field
+    // included (a history row without a validation loss ends with ',').
+    std::vector<std::string>
+    last_csv_row(const std::string &csv)
+    {
+      const std::size_t        end   = csv.find_last_not_of('\n');
+      const std::size_t        begin = csv.rfind('\n', end) + 1;
+      std::istringstream       line(csv.substr(begin, end + 1 - begin));
+      std::vector<std::string> fields;
+      for (std::string field; std::getline(line, field, ',');)
+        fields.push_back(field);
+      if (csv[end] == ',')
+        fields.emplace_back();
+      return fields;
+    }
   } // namespace
 
 
@@ -781,19 +798,7 @@ namespace neuhom
     // the loss again would run the loss function's side effects twice).
     if (it == start && start > 0)
       {
-        const std::size_t        end = history.find_last_not_of('\n');
-        std::vector<std::string> row;
-        for (std::size_t field = history.rfind('\n', end) + 1;;)
-          {
-            const std::size_t comma = history.find(',', field);
-            if (comma > end)
-              {
-                row.push_back(history.substr(field, end + 1 - field));
-                break;
-              }
-            row.push_back(history.substr(field, comma - field));
-            field = comma + 1;
-          }
+        const std::vector<std::string> row = last_csv_row(history);
         AssertThrow(row.size() == 4 + 2 * term_names.size(),
                     ExcMessage("the checkpoint's history does not end with "
                                "a row of this trainer"));

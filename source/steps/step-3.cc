@@ -53,6 +53,7 @@
 #include <neuhom/nn/model_io.h>
 #include <neuhom/nn/trainer.h>
 
+#include <array>
 #include <cmath>
 #include <iomanip>
 #include <numeric>
@@ -703,24 +704,34 @@ namespace Step3
                                 battery ?
                                   battery_source(n_fine).values :
                                   std::vector<double>(n_fine * n_fine, 1.));
-    const auto      basis_errors = [&](const std::vector<CellField> &fields,
+    // The first unseen coefficient's bases and (Example 1) solutions are kept
+    // for the figures.
+    Spaces                        first_test_spaces;
+    std::array<Vector<double>, 2> first_test_solutions;
+    const auto basis_errors = [&](const std::vector<CellField> &fields,
                                   const std::string            &label,
-                                  const bool with_solutions) {
+                                  const bool                    unseen) {
+      const bool          with_solutions = unseen && !battery;
       std::vector<double> errors, solution_errors;
       Progress progress(pcout, label + " basis errors", fields.size());
-      for (const CellField &field : fields)
+      for (unsigned int i = 0; i < fields.size(); ++i)
         {
-          const FineSystem fine(grid, field, unit_source);
-          const Spaces     spaces =
-            make_spaces(grid, layers, networks, field, fine);
+          const FineSystem fine(grid, fields[i], unit_source);
+          Spaces spaces = make_spaces(grid, layers, networks, fields[i], fine);
           errors.push_back(
             basis_rel_energy_error(spaces.learned, spaces.classical, fine));
           if (with_solutions)
-            solution_errors.push_back(
-              rel_h1_error(elliptic_solution(spaces.learned, fine),
-                           elliptic_solution(spaces.classical, fine),
-                           fine));
-          progress.update(errors.size());
+            {
+              std::array<Vector<double>, 2> u = {
+                {elliptic_solution(spaces.learned, fine),
+                 elliptic_solution(spaces.classical, fine)}};
+              solution_errors.push_back(rel_h1_error(u[0], u[1], fine));
+              if (i == 0)
+                first_test_solutions = std::move(u);
+            }
+          if (unseen && i == 0)
+            first_test_spaces = std::move(spaces);
+          progress.update(i + 1);
         }
       const auto report_errors = [&](const std::vector<double> &values,
                                      const std::string         &name) {
@@ -738,7 +749,7 @@ namespace Step3
     {
       TimerOutput::Scope scope(output.timer, "basis errors");
       basis_errors(training_fields, "train", false);
-      basis_errors(test_fields, "test", !battery);
+      basis_errors(test_fields, "test", true);
     }
     if (coefficient)
       {
@@ -795,7 +806,7 @@ namespace Step3
           << recompute_seconds << " s (correctors " << corrector_seconds[1]
           << " s)" << std::endl;
 
-    const Spaces spaces = make_spaces(grid, layers, networks, test, fine);
+    const Spaces &spaces = first_test_spaces;
     {
       // A learned and a classical basis function (the coarse vertex nearest
       // to the center) on the fine nodes, for the figure.
@@ -849,9 +860,7 @@ namespace Step3
         direct.initialize(fine.stiffness);
         Vector<double> u_fine(fine.n_dofs());
         direct.vmult(u_fine, fine.load);
-        const Vector<double> u_learned =
-                               elliptic_solution(spaces.learned, fine),
-                             u_lod = elliptic_solution(spaces.classical, fine);
+        const auto &[u_learned, u_lod] = first_test_solutions;
         report(u_learned, u_lod, u_fine, "");
         write_solutions(0, u_learned, u_lod, u_fine);
       }

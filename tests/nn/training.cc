@@ -447,46 +447,36 @@ test_checkpoint_resume(const std::string &optimizer,
     "set Parameter averaging = " +
     averaging + "\n";
 
-  // Uninterrupted: 30 iterations.
-  auto network = small_network();
-  torch::manual_seed(5);
-  const auto full =
-    Trainer(training_from(common + "set Iterations = 30\n"
-                                   "set Checkpoint file = full.pt\n"
-                                   "set History file = full.csv\n"),
-            *network,
-            {"data", "boundary"})
-      .train([&]() {
-        return problem(*network, minibatch);
-      });
-  const auto uninterrupted = flat_parameters(*network);
-
-  // Interrupted after 20, resumed with a fresh network and a disturbed RNG.
-  auto first = small_network();
-  torch::manual_seed(5);
-  Trainer(training_from(common + "set Iterations = 20\n"
-                                 "set Checkpoint file = part.pt\n"
-                                 "set History file = part.csv\n"),
-          *first,
-          {"data", "boundary"})
-    .train([&]() {
-      return problem(*first, minibatch);
-    });
-  MPI_Barrier(MPI_COMM_WORLD);
-  const auto resume_to_30 = [&](Network &network) {
-    return Trainer(training_from(common + "set Iterations = 30\n"
-                                          "set Checkpoint file = part.pt\n"
-                                          "set History file = part.csv\n"
-                                          "set Resume = true\n"),
+  const auto train_to = [&](const unsigned int iterations,
+                            const std::string &name,
+                            Network           &network,
+                            const bool         resume = false) {
+    return Trainer(training_from(
+                     common + "set Iterations = " + std::to_string(iterations) +
+                     "\nset Checkpoint file = " + name +
+                     ".pt\nset History file = " + name + ".csv\nset Resume = " +
+                     (resume ? "true" : "false") + "\n"),
                    network,
                    {"data", "boundary"})
       .train([&]() {
         return problem(network, minibatch);
       });
   };
+
+  // Uninterrupted: 30 iterations.
+  auto network = small_network();
+  torch::manual_seed(5);
+  const auto full          = train_to(30, "full", *network);
+  const auto uninterrupted = flat_parameters(*network);
+
+  // Interrupted after 20, resumed with a fresh network and a disturbed RNG.
+  auto first = small_network();
+  torch::manual_seed(5);
+  train_to(20, "part", *first);
+  MPI_Barrier(MPI_COMM_WORLD);
   auto resumed = small_network(99);
   torch::rand({17});
-  resume_to_30(*resumed);
+  train_to(30, "part", *resumed, true);
   const bool identical = torch::equal(uninterrupted, flat_parameters(*resumed));
   MPI_Barrier(MPI_COMM_WORLD);
   const bool same_history = (read("full.csv") == read("part.csv"));
@@ -499,7 +489,7 @@ test_checkpoint_resume(const std::string &optimizer,
   // result is the uninterrupted run's (loss and terms of its last row; the
   // steps print them).
   auto       finished = small_network(98);
-  const auto result   = resume_to_30(*finished);
+  const auto result   = train_to(30, "part", *finished, true);
   const bool unchanged =
     torch::equal(uninterrupted, flat_parameters(*finished));
   const bool same_result = result.iterations == full.iterations &&

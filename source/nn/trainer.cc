@@ -161,10 +161,11 @@ namespace neuhom
                       "0",
                       Patterns::Double(0., 1.),
                       "d < 1 of an exponential moving average of the "
-                      "parameters, avg <- d avg + (1 - d) theta after each "
-                      "step, which damps the noise of stochastic losses; the "
-                      "network ends with the average, and the validation "
-                      "loss is taken with it. 0: off.");
+                      "parameters, the iterates theta_1 .. theta_t weighted "
+                      "by d^(t - k) and normalized (the initial parameters "
+                      "get no weight), which damps the noise of stochastic "
+                      "losses; the network ends with the average, and the "
+                      "validation loss is taken with it. 0: off.");
     prm.declare_entry("Tolerance",
                       "0",
                       Patterns::Double(0.),
@@ -318,7 +319,7 @@ namespace neuhom
         unflatten(buffer, model_parameters);
       }
 
-    // The averages start at the initial parameters and are training state.
+    // The averages are training state; the first step overwrites them.
     if (parameters.averaging_decay > 0)
       {
         for (const auto &p : model_parameters)
@@ -746,10 +747,15 @@ namespace neuhom
         if (!averaged_parameters.empty())
           {
             torch::NoGradGuard no_grad;
-            const double       d = parameters.averaging_decay;
+            // avg_t = avg_(t-1) + c (theta_t - avg_(t-1)) with
+            // c = (1 - d) / (1 - d^t): c = 1 at t = 1, so a long memory does
+            // not keep the random initial network in the average.
+            const double d = parameters.averaging_decay;
+            const double c = (1 - d) / (1 - std::pow(d, it + 1.));
             for (unsigned int i = 0; i < averaged_parameters.size(); ++i)
-              averaged_parameters[i].mul_(d).add_(model_parameters[i].detach(),
-                                                  1 - d);
+              averaged_parameters[i].mul_(1 - c).add_(
+                model_parameters[i].detach(),
+                c);
           }
         if (!all_finite(model_parameters))
           diverged("the parameters became NaN or Inf in iteration " +

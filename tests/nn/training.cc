@@ -364,7 +364,7 @@ test_parameter_averaging()
 {
   const std::int64_t n      = 50;
   const unsigned int steps  = 400;
-  const double       d      = 0.98;
+  const double       d      = 0.99;
   const auto         target = torch::linspace(-1, 1, n, torch::kFloat64);
   const auto         mine   = my_share(n);
   const std::string  common =
@@ -392,15 +392,21 @@ test_parameter_averaging()
   };
 
   // The plain run's iterates theta_0 .. theta_N give the expected average
-  // d^N theta_0 + (1 - d) sum_k d^(N - k) theta_k.
+  // sum_k d^(N - k) theta_k / sum_k d^(N - k), k = 1 .. N (theta_0, the
+  // initial parameters, gets no weight).
   std::vector<torch::Tensor> iterates;
   const auto                 plain = run("", [&](const torch::Tensor &theta) {
     iterates.push_back(theta);
   });
   iterates.push_back(plain.first);
-  torch::Tensor expected = iterates[0].clone();
+  torch::Tensor expected = torch::zeros_like(iterates[0]);
+  double        weights  = 0;
   for (unsigned int k = 1; k <= steps; ++k)
-    expected = d * expected + (1 - d) * iterates[k];
+    {
+      expected += std::pow(d, steps - k) * iterates[k];
+      weights += std::pow(d, steps - k);
+    }
+  expected /= weights;
 
   const auto averaged =
     run("set Parameter averaging = " + std::to_string(d) + "\n",

@@ -47,8 +47,9 @@ namespace neuhom
     unsigned int        rebalance_interval   = 100;
     double              rebalance_smoothing  = 0.9;
 
-    // Exponential moving average of the parameters (Polyak averaging):
-    // avg <- d avg + (1 - d) theta after each step; 0: off.
+    // Exponential moving average of the parameters (Polyak averaging) with
+    // weights d^(t - k) on the iterates theta_1 .. theta_t, normalized as in
+    // Adam's bias correction; 0: off.
     double averaging_decay = 0.;
 
     double       tolerance           = 0.;

@@ -27,6 +27,11 @@ namespace neuhom
       /** Drifted walkers without weight instead of Girsanov weights. */
       bool drift = false;
       /**
+       * Drifted walkers: Heun's predictor-corrector for the drift and the
+       * trapezoidal rule for the source instead of Euler-Maruyama.
+       */
+      bool heun = false;
+      /**
        * Also stop a walker inside at both ends of a step with the
        * probability that the Brownian bridge between them left the square.
        */

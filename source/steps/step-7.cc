@@ -124,6 +124,11 @@ namespace Step7
     nonlinearity.parse_parameters(prm);
     WalkerParameters walker_parameters;
     walker_parameters.parse_parameters(prm);
+    require(nonlinearity.quadratic ||
+              walker_parameters.solution_table_cells == 0,
+            "Walkers/Solution table cells",
+            "must be 0 for Nonlinearity/Type = linear: the walkers of a "
+            "linear coefficient do not read the solution");
     NetworkParameters network_parameters;
     network_parameters.parse_parameters(prm);
     TrainingParameters training_parameters;
@@ -195,6 +200,11 @@ namespace Step7
       pcout << "  macro-step schedule: K = " << steps.micro_steps_at(0)
             << " at the start, down to " << steps.micro_steps
             << " after iteration " << steps.schedule_iterations << std::endl;
+    if (walker_parameters.solution_table_cells > 0)
+      pcout << "  the walkers read u and grad u of the network from a table "
+               "of "
+            << walker_parameters.solution_table_cells << "^2 cells"
+            << std::endl;
     if (walker_parameters.iterations_per_target > 1)
       pcout << "  new points and targets every "
             << walker_parameters.iterations_per_target << " iterations"

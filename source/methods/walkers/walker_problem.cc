@@ -63,6 +63,16 @@ namespace neuhom
     }
 
 
+    TabulatedField::TabulatedField(const torch::Tensor &node_values,
+                                   const unsigned int   n)
+      : n(n)
+      , nodes(node_values.to(torch::kFloat64).contiguous())
+    {
+      AssertThrow(nodes.dim() == 2 && nodes.size(0) == (n + 1) * (n + 1),
+                  ExcMessage("a table of (n+1)^2 nodes"));
+    }
+
+
     torch::Tensor
     TabulatedField::operator()(const torch::Tensor &x) const
     {

@@ -48,6 +48,7 @@ namespace neuhom
       double             boundary_weight       = 1;
       unsigned int       iterations_per_target = 1;
       unsigned int       table_points_per_eps  = 24;
+      unsigned int       solution_table_cells  = 0;
       WalkerScheme       scheme;
       unsigned int       seed = 1;
       TimeStepParameters time_steps;
@@ -110,6 +111,17 @@ namespace neuhom
     /** u of a network as a FieldFunction (autograd for the gradient). */
     FieldFunction
     network_field(Network &network);
+
+    /**
+     * u of a network and its gradient (autograd) evaluated once at the
+     * (n+1)^2 nodes of a uniform grid of the unit square, and read by
+     * bilinear interpolation: the nonlinear walkers need u and grad u of the
+     * previous network at every micro step, and a smooth u is resolved by a
+     * grid far coarser than the walkers (about 10^6 network passes per
+     * target update become (n+1)^2).
+     */
+    FieldFunction
+    tabulated_network_field(Network &network, unsigned int n);
 
     /**
      * The derivative-free loss for the Trainer: terms {"interior",

@@ -35,6 +35,12 @@ namespace neuhom
                      unsigned int                            n,
                      bool with_gradient = false);
 
+      /**
+       * The channels given at the nodes: @p node_values ((n+1)^2, C),
+       * float64, x fastest.
+       */
+      TabulatedField(const torch::Tensor &node_values, unsigned int n);
+
       /** The channels at the points x (M, 2), clamped to [0,1]^2: (M, C). */
       torch::Tensor
       operator()(const torch::Tensor &x) const;

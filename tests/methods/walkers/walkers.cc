@@ -56,6 +56,18 @@ namespace
   }
 
 
+  // Drifted walkers in antithetic pairs.
+  WalkerScheme
+  antithetic_drift(const bool heun)
+  {
+    WalkerScheme scheme;
+    scheme.drift      = true;
+    scheme.heun       = heun;
+    scheme.antithetic = true;
+    return scheme;
+  }
+
+
   void
   check_time_steps()
   {
@@ -304,10 +316,6 @@ namespace
     const double       dt = 4e-3;
     const auto         target =
       [&](const bool heun, const double step, unsigned int k) {
-        WalkerScheme scheme;
-        scheme.drift            = true;
-        scheme.heun             = heun;
-        scheme.antithetic       = true;
         at::Generator generator = at::detail::createCPUGenerator(5);
         return estimate_targets(problem,
                                 sine,
@@ -317,7 +325,7 @@ namespace
                                 k,
                                 generator,
                                 nullptr,
-                                scheme);
+                                antithetic_drift(heun));
       };
     const torch::Tensor reference = target(false, dt / 32, 32 * K);
     const double
@@ -353,10 +361,8 @@ namespace
       torch::tensor({{0.5, 0.5}, {0.3, 0.7}, {0.65, 0.4}},
                     torch::dtype(torch::kFloat64));
     const auto target = [&](const FieldFunction &u) {
-      WalkerScheme scheme;
-      scheme.drift            = true;
-      scheme.heun             = true;
-      scheme.antithetic       = true;
+      // No bridge test: its random numbers depend on the positions.
+      WalkerScheme scheme     = antithetic_drift(true);
       scheme.bridge_exit      = false;
       at::Generator generator = at::detail::createCPUGenerator(3);
       return estimate_targets(problem,

@@ -340,18 +340,28 @@ namespace neuhom
     }
 
 
+    namespace
+    {
+      // The (n+1)^2 nodes of the uniform grid of the unit square, x fastest:
+      // (n+1)^2 x 2, float64.
+      torch::Tensor
+      grid_nodes(const unsigned int n)
+      {
+        const torch::Tensor t =
+          torch::linspace(0., 1., n + 1, torch::dtype(torch::kFloat64));
+        const auto grid = torch::meshgrid({t, t}, "ij"); // (y, x)
+        return torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, 1);
+      }
+    } // namespace
+
+
     FieldFunction
     tabulated_network_field(Network &network, const unsigned int n)
     {
       AssertThrow(n > 0, ExcMessage("a table needs at least one cell"));
-      const torch::Tensor t =
-        torch::linspace(0., 1., n + 1, torch::dtype(torch::kFloat64));
-      const auto          grid = torch::meshgrid({t, t}, "ij"); // (y, x)
-      const torch::Tensor x =
-        torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, 1);
       const FieldFunction        exact = network_field(network);
       std::vector<torch::Tensor> rows;
-      for (const auto &chunk : x.split(65536))
+      for (const auto &chunk : grid_nodes(n).split(65536))
         {
           torch::Tensor       gradient;
           const torch::Tensor u = exact(chunk, &gradient);
@@ -533,11 +543,7 @@ namespace neuhom
     evaluate_on_grid(Network &network, const unsigned int n)
     {
       torch::NoGradGuard  no_grad;
-      const torch::Tensor t =
-        torch::linspace(0., 1., n + 1, torch::dtype(torch::kFloat64));
-      const auto          grid = torch::meshgrid({t, t}, "ij"); // (y, x)
-      const torch::Tensor x =
-        torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, 1);
+      const torch::Tensor x = grid_nodes(n);
       std::vector<double> values;
       values.reserve(x.size(0));
       for (const auto &chunk : x.split(65536))

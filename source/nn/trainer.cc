@@ -166,6 +166,13 @@ namespace neuhom
                       "get no weight), which damps the noise of stochastic "
                       "losses; the network ends with the average, and the "
                       "validation loss is taken with it. 0: off.");
+    prm.declare_entry("Parameter averaging start",
+                      "0",
+                      Patterns::Integer(0),
+                      "s: the average covers the iterates after the first s "
+                      "iterations only (before, it is the iterate), so that "
+                      "the far-off early iterates, whose weight decays only "
+                      "like d^t, do not slow its convergence.");
     prm.declare_entry("Tolerance",
                       "0",
                       Patterns::Double(0.),
@@ -224,6 +231,7 @@ namespace neuhom
     rebalance_interval   = prm.get_integer("Rebalance interval");
     rebalance_smoothing  = prm.get_double("Rebalance smoothing");
     averaging_decay      = prm.get_double("Parameter averaging");
+    averaging_start      = prm.get_integer("Parameter averaging start");
     tolerance            = prm.get_double("Tolerance");
     validation_interval  = prm.get_integer("Validation interval");
     checkpoint_interval  = prm.get_integer("Checkpoint interval");
@@ -748,10 +756,15 @@ namespace neuhom
           {
             torch::NoGradGuard no_grad;
             // avg_t = avg_(t-1) + c (theta_t - avg_(t-1)) with
-            // c = (1 - d) / (1 - d^t): c = 1 at t = 1, so a long memory does
-            // not keep the random initial network in the average.
+            // c = (1 - d) / (1 - d^(t - s)): c = 1 at t = s + 1, so a long
+            // memory keeps neither the random initial network nor the
+            // iterates before the start s in the average.
             const double d = parameters.averaging_decay;
-            const double c = (1 - d) / (1 - std::pow(d, it + 1.));
+            const double c =
+              it < parameters.averaging_start ?
+                1. :
+                (1 - d) /
+                  (1 - std::pow(d, it + 1. - parameters.averaging_start));
             for (unsigned int i = 0; i < averaged_parameters.size(); ++i)
               averaged_parameters[i].mul_(1 - c).add_(
                 model_parameters[i].detach(),
@@ -782,6 +795,8 @@ namespace neuhom
         for (unsigned int i = 0; i < terms.size(); ++i)
           details += "  " + term_names[i] + ' ' + scientific(terms[i]);
         details += "  lr " + scientific(lr, 2);
+        if (result.validation_loss >= 0)
+          details += "  validation " + scientific(result.validation_loss);
         progress.update(it + 1 - start, details);
 
         if (converged)

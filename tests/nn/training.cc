@@ -392,26 +392,50 @@ test_parameter_averaging()
   };
 
   // The plain run's iterates theta_0 .. theta_N give the expected average
-  // sum_k d^(N - k) theta_k / sum_k d^(N - k), k = 1 .. N (theta_0, the
-  // initial parameters, gets no weight).
+  // sum_k d^(N - k) theta_k / sum_k d^(N - k), k = s + 1 .. N (theta_0, the
+  // initial parameters, gets no weight, nor do the iterates before the
+  // start s).
   std::vector<torch::Tensor> iterates;
   const auto                 plain = run("", [&](const torch::Tensor &theta) {
     iterates.push_back(theta);
   });
   iterates.push_back(plain.first);
-  torch::Tensor expected = torch::zeros_like(iterates[0]);
-  double        weights  = 0;
-  for (unsigned int k = 1; k <= steps; ++k)
-    {
-      expected += std::pow(d, steps - k) * iterates[k];
-      weights += std::pow(d, steps - k);
-    }
-  expected /= weights;
+  const auto expected_average = [&](const unsigned int start) {
+    torch::Tensor expected = torch::zeros_like(iterates[0]);
+    double        weights  = 0;
+    for (unsigned int k = start + 1; k <= steps; ++k)
+      {
+        expected += std::pow(d, steps - k) * iterates[k];
+        weights += std::pow(d, steps - k);
+      }
+    return expected / weights;
+  };
+  const std::string averaging =
+    "set Parameter averaging = " + std::to_string(d) + "\n";
 
-  const auto averaged =
-    run("set Parameter averaging = " + std::to_string(d) + "\n",
+  const auto   averaged = run(averaging, [](const torch::Tensor &) {});
+  const double formula =
+    (averaged.first - expected_average(0)).abs().max().item<double>();
+
+  // With a start s = N - 20 the average covers the last 20 iterates only:
+  // it differs from the full average by far more than round-off.
+  const unsigned int start = steps - 20;
+  const auto         late =
+    run(averaging + "set Parameter averaging start = " + std::to_string(start) +
+          "\n",
         [](const torch::Tensor &) {});
-  const double formula = (averaged.first - expected).abs().max().item<double>();
+  const double formula_late =
+    (late.first - expected_average(start)).abs().max().item<double>();
+  const double late_vs_full =
+    (late.first - averaged.first).abs().max().item<double>();
+  deallog << "parameter averaging from iteration " << start
+          << ": equals the formula " << (formula_late < 1e-12)
+          << ", differs from the full average by more than 1e-3 "
+          << (late_vs_full > 1e-3) << std::endl;
+  CHECK_THAT(formula_late < 1e-12,
+             "late average " + std::to_string(formula_late));
+  CHECK_THAT(late_vs_full > 1e-3,
+             "late vs full " + std::to_string(late_vs_full));
   const double error_plain    = (plain.first - target).norm().item<double>();
   const double error_averaged = (averaged.first - target).norm().item<double>();
   deallog << "parameter averaging: equals the formula " << (formula < 1e-12)

@@ -51,6 +51,9 @@ namespace neuhom
     // weights d^(t - k) on the iterates theta_1 .. theta_t, normalized as in
     // Adam's bias correction; 0: off.
     double averaging_decay = 0.;
+    // Iterations before the average starts: it then covers theta_(s+1) ..
+    // theta_t only, so a slowly converging start does not linger in it.
+    unsigned int averaging_start = 0;
 
     double       tolerance           = 0.;
     unsigned int validation_interval = 0;

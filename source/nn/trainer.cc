@@ -250,6 +250,10 @@ namespace neuhom
     require(averaging_decay < 1,
             "Training/Parameter averaging",
             "the decay must be below 1 (1 would never move the average)");
+    require(averaging_start == 0 || averaging_decay > 0,
+            "Training/Parameter averaging start",
+            "a start needs 'Parameter averaging' > 0 (without averaging "
+            "the start would be ignored)");
   }
 
 

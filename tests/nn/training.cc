@@ -444,6 +444,17 @@ test_parameter_averaging()
              "average "
           << (std::abs(averaged.second - error_averaged) < 1e-14) << std::endl;
   CHECK_THAT(formula < 1e-12, "average " + std::to_string(formula));
+
+  // A start without averaging would be silently ignored.
+  try
+    {
+      training_from("set Parameter averaging start = 10\n");
+      CHECK_THAT(false, "averaging start without averaging accepted");
+    }
+  catch (const InputError &error)
+    {
+      deallog << "rejected: " << error.what() << std::endl;
+    }
   CHECK_THAT(error_averaged < 0.5 * error_plain,
              std::to_string(error_averaged) + " vs " +
                std::to_string(error_plain));

@@ -23,7 +23,7 @@ endforeach()
 
 # The shipped prm files are complete and valid (--validate: parsing and
 # checks only, no data, no training).
-foreach(_prm step-4 step-4-long step-4-reduced step-4-paper
+foreach(_prm step-4 step-4-long step-4-reduced step-4-paper step-4-paper-short
     benchmark-operator-compression)
   add_test(NAME programs/step-4.validate-${_prm}
     COMMAND $<TARGET_FILE:step-4> --validate ${CMAKE_SOURCE_DIR}/prm/${_prm}.prm)

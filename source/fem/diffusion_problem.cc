@@ -271,19 +271,10 @@ namespace neuhom
     if (rhs.l2_norm() == 0)
       w = 0;
     else
-      try
-        {
-          TrilinosWrappers::SolverCG cg(control);
-          cg.solve(system_matrix, w, rhs, preconditioner);
-        }
-      catch (const SolverControl::NoConvergence &e)
-        {
-          throw InputError("Linear solver: CG did not converge in " +
-                           std::to_string(e.last_step) +
-                           " iterations (residual " + to_text(e.last_residual) +
-                           "); raise 'Linear solver/Maximum iterations' or "
-                           "the 'Relative tolerance'");
-        }
+      solver_parameters.run_solver("CG", control, dof_handler.n_dofs(), [&]() {
+        TrilinosWrappers::SolverCG cg(control);
+        cg.solve(system_matrix, w, rhs, preconditioner);
+      });
     n_last_iterations = control.last_step();
     n_total_iterations += n_last_iterations;
 

@@ -68,6 +68,40 @@ namespace neuhom
 
 
   void
+  LinearSolverParameters::run_solver(const std::string            &method,
+                                     const SolverControl          &control,
+                                     const types::global_dof_index n_unknowns,
+                                     const std::function<void()>  &solve) const
+  {
+    try
+      {
+        solve();
+      }
+    catch (const SolverControl::NoConvergence &e)
+      {
+        throw InputError("Linear solver: " + method + " did not converge in " +
+                         std::to_string(e.last_step) +
+                         " iterations (residual " + to_text(e.last_residual) +
+                         "); raise 'Linear solver/Maximum iterations' or "
+                         "the 'Relative tolerance'");
+      }
+    catch (const ExceptionBase &)
+      {
+        // AztecOO stops with an error code instead of NoConvergence when
+        // the residual cannot fall further in double precision.
+        throw InputError("Linear solver: " + method + " broke down after " +
+                         std::to_string(control.last_step()) +
+                         " iterations (Trilinos reports an error such as a "
+                         "loss of precision): 'Relative tolerance' = " +
+                         to_text(relative_tolerance) + " with " +
+                         std::to_string(n_unknowns) +
+                         " unknowns is likely below what double precision "
+                         "reaches; raise 'Linear solver/Relative tolerance'");
+      }
+  }
+
+
+  void
   TimeSteppingParameters::declare_parameters(ParameterHandler &prm)
   {
     prm.enter_subsection("Time stepping");

@@ -162,12 +162,15 @@ namespace neuhom
         amg_data.elliptic        = true;
         amg_data.smoother_sweeps = solver_parameters.smoother_sweeps;
         amg.initialize(jacobian, amg_data);
-        SolverControl                 control(solver_parameters.max_iterations,
+        SolverControl control(solver_parameters.max_iterations,
                               solver_parameters.relative_tolerance * norm,
                               /*log_history=*/false,
                               /*log_result=*/false);
-        TrilinosWrappers::SolverGMRES gmres(control);
-        gmres.solve(jacobian, update, residual, amg);
+        solver_parameters
+          .run_solver("GMRES", control, dof_handler.n_dofs(), [&]() {
+            TrilinosWrappers::SolverGMRES gmres(control);
+            gmres.solve(jacobian, update, residual, amg);
+          });
         constraints.set_zero(update);
 
         // Backtracking: halve the step until the residual decreases.

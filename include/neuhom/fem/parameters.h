@@ -3,7 +3,11 @@
 
 #include <deal.II/base/function_parser.h>
 #include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/types.h>
 
+#include <deal.II/lac/solver_control.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -42,6 +46,20 @@ namespace neuhom
     declare_parameters(ParameterHandler &prm);
     void
     parse_parameters(ParameterHandler &prm);
+
+    /**
+     * Run @p solve, a Trilinos Krylov solve (@p method, e.g. "CG") of
+     * @p n_unknowns unknowns controlled by @p control, and turn its failures
+     * into an InputError that names the entry to change: no convergence
+     * within 'Maximum iterations', and AztecOO's error codes (a loss of
+     * precision when 'Relative tolerance' is below what double precision
+     * reaches, as 1e-10 is at a few million unknowns).
+     */
+    void
+    run_solver(const std::string           &method,
+               const SolverControl         &control,
+               types::global_dof_index      n_unknowns,
+               const std::function<void()> &solve) const;
   };
 
 

@@ -254,6 +254,12 @@ namespace neuhom
             "Training/Parameter averaging start",
             "a start needs 'Parameter averaging' > 0 (without averaging "
             "the start would be ignored)");
+    require(averaging_decay == 0 || averaging_start < iterations,
+            "Training/Parameter averaging start",
+            "the start " + std::to_string(averaging_start) +
+              " must be below 'Iterations' = " + std::to_string(iterations) +
+              " (the network would end as the last iterate, without any "
+              "average)");
   }
 
 

@@ -462,6 +462,18 @@ test_parameter_averaging()
     {
       deallog << "rejected: " << error.what() << std::endl;
     }
+
+  // Neither would a start at or after the last iteration.
+  try
+    {
+      training_from(averaging + "set Iterations = 50\n" +
+                    "set Parameter averaging start = 50\n");
+      CHECK_THAT(false, "averaging start after the last iteration accepted");
+    }
+  catch (const InputError &error)
+    {
+      deallog << "rejected: " << error.what() << std::endl;
+    }
 }
 
 

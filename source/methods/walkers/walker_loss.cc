@@ -6,7 +6,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -152,36 +154,31 @@ namespace neuhom
       // crossed, at its end point projected onto it. Only the walkers within
       // reach of a face draw a random number, so the test costs one pass.
       void
-      stop_bridge_crossings(const torch::Tensor &B,
-                            const torch::Tensor &alive,
-                            const double         dt,
-                            at::Generator       &generator,
-                            torch::Tensor       &B_new,
-                            torch::Tensor       &outside)
+      stop_bridge_crossings(const std::vector<double> &b,
+                            const std::vector<char>   &is_alive,
+                            const double               dt,
+                            at::Generator             &generator,
+                            std::vector<double>       &b_new,
+                            std::vector<char>         &is_outside)
       {
         // exp(-40) is below the resolution of the survival probability.
-        constexpr double    negligible = 40;
-        const torch::Tensor start      = B.contiguous();
-        const double       *b          = start.data_ptr<double>();
-        double             *b_new      = B_new.data_ptr<double>();
-        const bool         *is_alive   = alive.data_ptr<bool>();
-        bool               *is_outside = outside.data_ptr<bool>();
+        constexpr double negligible = 40;
 
-        std::vector<std::int64_t> walkers, faces;
-        std::vector<double>       stays;
-        for (std::int64_t i = 0; i < B.size(0); ++i)
+        std::vector<std::size_t> walkers, faces;
+        std::vector<double>      stays;
+        for (std::size_t i = 0; i < is_alive.size(); ++i)
           {
             if (!is_alive[i] || is_outside[i])
               continue;
-            double       stay = 1, most_likely = 0;
-            std::int64_t face = 0;
-            for (std::int64_t f = 0; f < 4; ++f)
+            double      stay = 1, most_likely = 0;
+            std::size_t face = 0;
+            for (std::size_t f = 0; f < 4; ++f)
               {
                 // Face f: x_{f mod 2} = 0 for f < 2, = 1 otherwise.
-                const std::int64_t d        = 2 * i + f % 2;
-                const double       d0       = f < 2 ? b[d] : 1 - b[d];
-                const double       d1       = f < 2 ? b_new[d] : 1 - b_new[d];
-                const double       exponent = 2 * d0 * d1 / dt;
+                const std::size_t d        = 2 * i + f % 2;
+                const double      d0       = f < 2 ? b[d] : 1 - b[d];
+                const double      d1       = f < 2 ? b_new[d] : 1 - b_new[d];
+                const double      exponent = 2 * d0 * d1 / dt;
                 if (exponent > negligible)
                   continue;
                 const double p = std::exp(-exponent);
@@ -209,10 +206,27 @@ namespace neuhom
         for (std::size_t k = 0; k < walkers.size(); ++k)
           if (u[k] >= stays[k])
             {
-              const std::int64_t i        = walkers[k];
+              const std::size_t i         = walkers[k];
               is_outside[i]               = true;
               b_new[2 * i + faces[k] % 2] = faces[k] < 2 ? 0. : 1.;
             }
+      }
+
+
+      // A field's values (M) and gradients (M, 2) at the points b (M, 2),
+      // as contiguous float64.
+      void
+      evaluate_field(const FieldFunction       &u,
+                     const std::vector<double> &b,
+                     torch::Tensor             &value,
+                     torch::Tensor             &gradient)
+      {
+        const torch::Tensor x =
+          torch::from_blob(const_cast<double *>(b.data()),
+                           {static_cast<std::int64_t>(b.size() / 2), 2},
+                           torch::dtype(torch::kFloat64));
+        value    = u(x, &gradient).to(torch::kFloat64).contiguous();
+        gradient = gradient.to(torch::kFloat64).contiguous();
       }
     } // namespace
 
@@ -230,89 +244,157 @@ namespace neuhom
     {
       AssertThrow(!scheme.antithetic || n_walkers % 2 == 0,
                   ExcMessage("antithetic walkers come in pairs"));
-      torch::NoGradGuard no_grad;
-      const auto         options = torch::dtype(torch::kFloat64);
-      const std::int64_t N       = x.size(0);
-      torch::Tensor      B =
+      torch::NoGradGuard  no_grad;
+      const auto          options = torch::dtype(torch::kFloat64);
+      const std::int64_t  N       = x.size(0);
+      const std::size_t   M       = N * n_walkers;
+      const torch::Tensor starts =
         x.to(torch::kFloat64).repeat_interleave(n_walkers, 0).contiguous();
-      const std::int64_t M          = B.size(0);
-      torch::Tensor      alive      = torch::ones({M}, torch::kBool);
-      torch::Tensor      reward     = torch::zeros({M}, options);
-      torch::Tensor      log_weight = torch::zeros({M}, options);
-      const double       sqrt_dt    = std::sqrt(dt);
-      const bool         nonlinear  = problem.depends_on_solution();
-      const double       inf        = std::numeric_limits<double>::infinity();
+      // The walkers' state in plain arrays: the micro steps are a loop over
+      // walkers, and only the random numbers and the solution's values
+      // (network or table, batched) come from tensor operations.
+      std::vector<double> B(starts.data_ptr<double>(),
+                            starts.data_ptr<double>() + 2 * M);
+      std::vector<double> B_new(2 * M), predicted(2 * M), dB(2 * M), V(2 * M);
+      std::vector<double> G(M), reward(M, 0.), log_weight(M, 0.);
+      std::vector<char>   alive(M, true), outside(M, false);
+      const double        sqrt_dt   = std::sqrt(dt);
+      const bool          nonlinear = problem.depends_on_solution();
+      const double        inf       = std::numeric_limits<double>::infinity();
 
+      torch::Tensor value, gradient, value_p, gradient_p;
       for (unsigned int k = 0; k < K; ++k)
         {
-          torch::Tensor value, gradient, V, G;
           if (nonlinear)
-            value = u(B, &gradient);
-          problem.drift_and_source(B, value, gradient, V, G);
-          torch::Tensor dB;
-          if (scheme.antithetic)
+            evaluate_field(u, B, value, gradient);
+          const double *u_0 = nonlinear ? value.data_ptr<double>() : nullptr;
+          const double *du_0 =
+            nonlinear ? gradient.data_ptr<double>() : nullptr;
+          // Walker 2j + 1 of a point takes the mirrored steps of walker 2j:
+          // its path is the reflection 2x - B of the other's.
+          const torch::Tensor Z = torch::randn(
+            {static_cast<std::int64_t>(scheme.antithetic ? M / 2 : M), 2},
+            generator,
+            options);
+          const double *z = Z.data_ptr<double>();
+          for (std::size_t i = 0; i < M; ++i)
             {
-              // Walker 2j + 1 of a point takes the mirrored steps of walker
-              // 2j: its path is the reflection 2x - B of the other's.
-              const torch::Tensor Z =
-                torch::randn({M / 2, 1, 2}, generator, options);
-              dB = sqrt_dt * torch::cat({Z, -Z}, 1).reshape({M, 2});
+              const double *zi =
+                scheme.antithetic ? z + 2 * (i / 2) : z + 2 * i;
+              const double sign = scheme.antithetic && i % 2 == 1 ? -1 : 1;
+              for (unsigned int d = 0; d < 2; ++d)
+                dB[2 * i + d] = sqrt_dt * (sign * zi[d]);
+              problem.drift_and_source(&B[2 * i],
+                                       nonlinear ? u_0[i] : 0.,
+                                       nonlinear ? du_0 + 2 * i : nullptr,
+                                       &V[2 * i],
+                                       G[i]);
+              // Heun's predictor: the Euler-Maruyama end point (in the
+              // square: the tables end there).
+              for (unsigned int d = 0; d < 2; ++d)
+                predicted[2 * i + d] =
+                  std::clamp(B[2 * i + d] + dB[2 * i + d] + dt * V[2 * i + d],
+                             0.,
+                             1.);
             }
-          else
-            dB = sqrt_dt * torch::randn({M, 2}, generator, options);
-          const torch::Tensor live = alive.to(torch::kFloat64);
-          if (scheme.drift && scheme.heun)
-            {
-              // Drift and source at the Euler-Maruyama end point (in the
-              // square: the tables end there), averaged with those at B.
-              const torch::Tensor predicted = (B + dB + dt * V).clamp(0., 1.);
-              torch::Tensor       value_p, gradient_p, V_p, G_p;
-              if (nonlinear)
-                value_p = u(predicted, &gradient_p);
-              problem.drift_and_source(predicted,
-                                       value_p,
-                                       gradient_p,
-                                       V_p,
-                                       G_p);
-              V = 0.5 * (V + V_p);
-              G = 0.5 * (G + G_p);
-            }
-          // Left-point (Ito) sums of Eq. (19), or Heun's averages.
-          reward.add_(live * G * dt);
-          if (scheme.drift)
-            dB = dB + dt * V;
-          else
-            log_weight.add_(live *
-                            ((V * dB).sum(1) - 0.5 * dt * (V * V).sum(1)));
 
-          torch::Tensor B_new   = B + dB;
-          torch::Tensor outside = alive & ((B_new < 0) | (B_new > 1)).any(1);
-          // Exit point: the first crossing of the step B -> B_new with the
-          // boundary, t* = min_d t_d, t_d the parameter where component d
-          // leaves [0, 1].
-          const torch::Tensor t_low =
-            torch::where(B_new < 0, B / (B - B_new), torch::full_like(B, inf));
-          const torch::Tensor t_high = torch::where(B_new > 1,
-                                                    (1 - B) / (B_new - B),
-                                                    torch::full_like(B, inf));
-          const torch::Tensor t_exit =
-            torch::minimum(t_low, t_high).amin(1, true).clamp(0., 1.);
-          const torch::Tensor exit_point = (B + t_exit * dB).clamp(0., 1.);
-          B_new = torch::where(outside.unsqueeze(1), exit_point, B_new);
+          const bool heun = scheme.drift && scheme.heun;
+          if (heun && nonlinear)
+            evaluate_field(u, predicted, value_p, gradient_p);
+          const double *u_p =
+            heun && nonlinear ? value_p.data_ptr<double>() : nullptr;
+          const double *du_p =
+            heun && nonlinear ? gradient_p.data_ptr<double>() : nullptr;
+          for (std::size_t i = 0; i < M; ++i)
+            {
+              double *const Vi  = &V[2 * i];
+              double *const dBi = &dB[2 * i];
+              if (heun)
+                {
+                  // Drift and source averaged over both ends.
+                  double V_p[2], G_p;
+                  problem.drift_and_source(&predicted[2 * i],
+                                           nonlinear ? u_p[i] : 0.,
+                                           nonlinear ? du_p + 2 * i : nullptr,
+                                           V_p,
+                                           G_p);
+                  for (unsigned int d = 0; d < 2; ++d)
+                    Vi[d] = 0.5 * (Vi[d] + V_p[d]);
+                  G[i] = 0.5 * (G[i] + G_p);
+                }
+              // Left-point (Ito) sums of Eq. (19), or Heun's averages.
+              if (alive[i])
+                {
+                  reward[i] += G[i] * dt;
+                  if (!scheme.drift)
+                    log_weight[i] += (Vi[0] * dBi[0] + Vi[1] * dBi[1]) -
+                                     0.5 * dt * (Vi[0] * Vi[0] + Vi[1] * Vi[1]);
+                }
+              if (scheme.drift)
+                for (unsigned int d = 0; d < 2; ++d)
+                  dBi[d] += dt * Vi[d];
+
+              // Exit point: the first crossing of the step B -> B_new with
+              // the boundary, t* = min_d t_d, t_d the parameter where
+              // component d leaves [0, 1].
+              bool   leaves = false;
+              double t_exit = inf;
+              for (unsigned int d = 0; d < 2; ++d)
+                {
+                  const double b0 = B[2 * i + d], b1 = b0 + dBi[d];
+                  B_new[2 * i + d] = b1;
+                  if (b1 < 0)
+                    t_exit = std::min(t_exit, b0 / (b0 - b1));
+                  if (b1 > 1)
+                    t_exit = std::min(t_exit, (1 - b0) / (b1 - b0));
+                  leaves = leaves || b1 < 0 || b1 > 1;
+                }
+              outside[i] = alive[i] && leaves;
+              if (outside[i])
+                {
+                  t_exit = std::clamp(t_exit, 0., 1.);
+                  for (unsigned int d = 0; d < 2; ++d)
+                    B_new[2 * i + d] =
+                      std::clamp(B[2 * i + d] + t_exit * dBi[d], 0., 1.);
+                }
+            }
           if (scheme.bridge_exit)
             stop_bridge_crossings(B, alive, dt, generator, B_new, outside);
-          B     = torch::where(alive.unsqueeze(1), B_new, B);
-          alive = alive & ~outside;
+          for (std::size_t i = 0; i < M; ++i)
+            if (alive[i])
+              {
+                B[2 * i]     = B_new[2 * i];
+                B[2 * i + 1] = B_new[2 * i + 1];
+                alive[i]     = !outside[i];
+              }
         }
 
+      const torch::Tensor end_points =
+        torch::from_blob(B.data(), {static_cast<std::int64_t>(M), 2}, options)
+          .clone();
+      const torch::Tensor is_alive =
+        torch::from_blob(alive.data(),
+                         {static_cast<std::int64_t>(M)},
+                         torch::kChar)
+          .to(torch::kBool);
       const torch::Tensor end_value =
-        torch::where(alive, u(B, nullptr), problem.boundary_values(B));
-      const torch::Tensor weight = log_weight.exp();
-      const torch::Tensor q      = (end_value - reward) * weight;
+        torch::where(is_alive,
+                     u(end_points, nullptr).to(torch::kFloat64),
+                     problem.boundary_values(end_points));
+      const torch::Tensor weight =
+        torch::from_blob(log_weight.data(),
+                         {static_cast<std::int64_t>(M)},
+                         options)
+          .exp();
+      const torch::Tensor q =
+        (end_value - torch::from_blob(reward.data(),
+                                      {static_cast<std::int64_t>(M)},
+                                      options)) *
+        weight;
       if (statistics)
         {
           statistics->walkers     = M;
-          statistics->exited      = (~alive).sum().item<std::int64_t>();
+          statistics->exited      = (~is_alive).sum().item<std::int64_t>();
           statistics->mean_weight = weight.mean().item<double>();
         }
       return q.view({N, n_walkers}).mean(1);

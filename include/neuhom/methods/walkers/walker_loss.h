@@ -83,7 +83,8 @@ namespace neuhom
      *
      * with n_walkers Brownian walkers per point, K Euler-Maruyama micro steps
      * of dt (left-point sums, Eq. 19; log-weights in float64), all walkers
-     * of all points advanced together as (N n_walkers, 2) tensors. A walker
+     * of all points advanced together, one loop over them per micro step (the
+     * field u is evaluated for all of them at once). A walker
      * whose step leaves the square stops at the intersection of the step
      * with the boundary, its reward and discount stop accumulating, and its
      * end value is g there instead of u. With @p scheme.bridge_exit, a walker

@@ -6,7 +6,14 @@
 #include <neuhom/methods/walkers/nonlinearity.h>
 #include <neuhom/nn/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <functional>
+#include <new>
+#include <vector>
+
+#include <sys/mman.h>
 
 namespace neuhom
 {
@@ -15,11 +22,72 @@ namespace neuhom
     using namespace dealii;
 
     /**
+     * Allocates arrays on 64-byte cache lines, those of 2 MB and more on huge
+     * pages (where the kernel grants them): the walkers read their tables (10^8
+     * bytes for a coefficient at eps = 0.01) at scattered points, and on 4 kB
+     * pages the address translations, not the interpolation, dominated a micro
+     * step.
+     */
+    template <typename T>
+    struct HugePageAllocator
+    {
+      using value_type = T;
+
+      HugePageAllocator() = default;
+      template <typename U>
+      HugePageAllocator(const HugePageAllocator<U> &)
+      {}
+
+      T *
+      allocate(std::size_t n)
+      {
+        constexpr std::size_t page  = std::size_t(2) << 20;
+        const std::size_t     bytes = (n * sizeof(T) + page - 1) / page * page;
+        void                 *p     = nullptr;
+        if (n * sizeof(T) < page)
+          {
+            if (posix_memalign(&p, 64, n * sizeof(T)) != 0)
+              p = nullptr;
+          }
+        else if (posix_memalign(&p, page, bytes) == 0)
+          madvise(p, bytes, MADV_HUGEPAGE);
+        else
+          p = nullptr;
+        if (p == nullptr)
+          throw std::bad_alloc();
+        return static_cast<T *>(p);
+      }
+
+      void
+      deallocate(T *p, std::size_t)
+      {
+        std::free(p);
+      }
+
+      template <typename U>
+      bool
+      operator==(const HugePageAllocator<U> &) const
+      {
+        return true;
+      }
+
+      template <typename U>
+      bool
+      operator!=(const HugePageAllocator<U> &) const
+      {
+        return false;
+      }
+    };
+
+
+    /**
      * Scalar fields on the unit square tabulated at the (n+1)^2 nodes of a
-     * uniform grid and evaluated at a batch of points by bilinear
-     * interpolation, all channels with one gather: this is how the walkers
-     * (10^5 of them, at every micro step) read the coefficient and the data
-     * without a loop over points.
+     * uniform grid and evaluated by bilinear interpolation, all channels of a
+     * point from one cell: this is how the walkers (10^5 of them, at every
+     * micro step) read the coefficient, the data and the previous network.
+     * The nodes are a plain array, read point by point in the walkers' loop:
+     * a few tensor operations per micro step would cost more in dispatch
+     * and temporaries than the interpolation itself.
      */
     class TabulatedField
     {
@@ -41,6 +109,21 @@ namespace neuhom
        */
       TabulatedField(const torch::Tensor &node_values, unsigned int n);
 
+      /**
+       * The channels at the point (x, y), clamped to [0,1]^2, into
+       * values[0 .. n_channels() - 1].
+       */
+      void
+      evaluate(double x, double y, double *values) const
+      {
+        const Value *v00 = lower_left_node(x, y, values);
+        const Value *v01 = v00 + (n + 1) * channels;
+        const double tx = values[0], ty = values[1]; // in [0, 1]
+        for (unsigned int c = 0; c < channels; ++c)
+          values[c] = (1 - ty) * ((1 - tx) * v00[c] + tx * v00[channels + c]) +
+                      ty * ((1 - tx) * v01[c] + tx * v01[channels + c]);
+      }
+
       /** The channels at the points x (M, 2), clamped to [0,1]^2: (M, C). */
       torch::Tensor
       operator()(const torch::Tensor &x) const;
@@ -51,9 +134,34 @@ namespace neuhom
         return n;
       }
 
+      unsigned int
+      n_channels() const
+      {
+        return channels;
+      }
+
     private:
-      unsigned int  n = 0;
-      torch::Tensor nodes; // ((n+1)^2, C), float64
+      using Value = float;
+
+      // The first node of the cell that contains (x, y) (clamped to the
+      // square), and the point's coordinates in the cell in t[0], t[1].
+      const Value *
+      lower_left_node(double x, double y, double *t) const
+      {
+        const double sx = std::clamp(x, 0., 1.) * n;
+        const double sy = std::clamp(y, 0., 1.) * n;
+        const double ix = std::min(std::floor(sx), n - 1.);
+        const double iy = std::min(std::floor(sy), n - 1.);
+        t[0]            = sx - ix;
+        t[1]            = sy - iy;
+        return nodes.data() + (static_cast<std::size_t>(ix) +
+                               static_cast<std::size_t>(iy) * (n + 1)) *
+                                channels;
+      }
+
+      unsigned int                                 n        = 0;
+      unsigned int                                 channels = 0;
+      std::vector<Value, HugePageAllocator<Value>> nodes; // x fastest
     };
 
 
@@ -77,16 +185,34 @@ namespace neuhom
                     unsigned int        n);
 
       /**
-       * V (M, 2) and G (M) at the points x (M, 2), for the solution values u
-       * (M) and gradients du (M, 2); u and du are ignored (and may be
-       * undefined) in the linear case.
+       * V (2) and G at the point x (2), for the solution value u and gradient
+       * du (2); u and du are ignored (du may be null) in the linear case.
        */
       void
-      drift_and_source(const torch::Tensor &x,
-                       const torch::Tensor &u,
-                       const torch::Tensor &du,
-                       torch::Tensor       &V,
-                       torch::Tensor       &G) const;
+      drift_and_source(const double *x,
+                       double        u,
+                       const double *du,
+                       double       *V,
+                       double       &G) const
+      {
+        double c[4]; // alpha, d alpha / dx, d alpha / dy, f
+        coefficient_and_rhs.evaluate(x[0], x[1], c);
+        if (nonlinearity.quadratic)
+          {
+            // a = c + alpha u^2, grad[a(x, u(x))] = u^2 grad alpha +
+            // 2 alpha u grad u.
+            const double a = nonlinearity.constant + c[0] * u * u;
+            for (unsigned int d = 0; d < 2; ++d)
+              V[d] = (u * u * c[1 + d] + 2 * c[0] * u * du[d]) / (2 * a);
+            G = -c[3] / (2 * a);
+          }
+        else
+          {
+            V[0] = c[1] / (2 * c[0]);
+            V[1] = c[2] / (2 * c[0]);
+            G    = -c[3] / (2 * c[0]);
+          }
+      }
 
       /** g at the points x (M, 2): (M). */
       torch::Tensor

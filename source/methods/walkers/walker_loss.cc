@@ -261,6 +261,7 @@ namespace neuhom
       const double        sqrt_dt   = std::sqrt(dt);
       const bool          nonlinear = problem.depends_on_solution();
       const double        inf       = std::numeric_limits<double>::infinity();
+      const bool          heun      = scheme.drift && scheme.heun;
 
       torch::Tensor value, gradient, value_p, gradient_p;
       for (unsigned int k = 0; k < K; ++k)
@@ -291,14 +292,13 @@ namespace neuhom
                                        G[i]);
               // Heun's predictor: the Euler-Maruyama end point (in the
               // square: the tables end there).
-              for (unsigned int d = 0; d < 2; ++d)
+              for (unsigned int d = 0; heun && d < 2; ++d)
                 predicted[2 * i + d] =
                   std::clamp(B[2 * i + d] + dB[2 * i + d] + dt * V[2 * i + d],
                              0.,
                              1.);
             }
 
-          const bool heun = scheme.drift && scheme.heun;
           if (heun && nonlinear)
             evaluate_field(u, predicted, value_p, gradient_p);
           const double *u_p =

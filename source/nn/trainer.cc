@@ -712,8 +712,9 @@ namespace neuhom
                       parameters.iterations - start,
                       parameters.progress_interval);
     TrainingResult result;
-    result.stop_reason = "iteration limit";
-    unsigned int it    = start;
+    result.stop_reason     = "iteration limit";
+    result.first_iteration = start;
+    unsigned int it        = start;
     for (; it < parameters.iterations; ++it)
       {
         current_iteration = it;

@@ -388,39 +388,54 @@ namespace Step7
     summary.set_metric("iterations", result.iterations);
     summary.set_metric("final_loss", result.loss);
     summary.set_metric("training_seconds", training_seconds);
-    summary.set_metric("seconds_per_iteration",
-                       training_seconds / std::max(1u, result.iterations));
-    // CPU time of the slowest rank: on a loaded machine the wall time also
-    // measures the other processes.
-    summary.set_metric("cpu_seconds_per_iteration",
-                       Utilities::MPI::max(timer_training.cpu_time(), comm) /
-                         std::max(1u, result.iterations));
-    // Walkers run only at the iterations that draw new targets, with the
-    // macro step of the schedule there.
-    double walkers = 0, walker_steps = 0;
-    for (unsigned int n = 0; n < result.iterations;
-         n += walker_parameters.iterations_per_target)
+    // The rates and the walker statistics are those of this run: a resumed
+    // run restores the other iterations from the checkpoint, and one
+    // resumed at its end only evaluates the network, without any rates.
+    const unsigned int iterations_run =
+      result.iterations - result.first_iteration;
+    if (iterations_run > 0)
       {
-        walkers += walkers_per_iteration;
-        walker_steps += walkers_per_iteration * steps.micro_steps_at(n);
+        summary.set_metric("seconds_per_iteration",
+                           training_seconds / iterations_run);
+        // CPU time of the slowest rank: on a loaded machine the wall time
+        // also measures the other processes.
+        summary.set_metric("cpu_seconds_per_iteration",
+                           Utilities::MPI::max(timer_training.cpu_time(),
+                                               comm) /
+                             iterations_run);
+        // Walkers run only at the iterations that draw new targets, with
+        // the macro step of the schedule there.
+        double walkers = 0, walker_steps = 0;
+        for (unsigned int n = 0; n < result.iterations;
+             n += walker_parameters.iterations_per_target)
+          if (n >= result.first_iteration)
+            {
+              walkers += walkers_per_iteration;
+              walker_steps += walkers_per_iteration * steps.micro_steps_at(n);
+            }
+        summary.set_metric("walkers_per_second", walkers / training_seconds);
+        summary.set_metric("walker_steps_per_second",
+                           walker_steps / training_seconds);
+        const WalkerStatistics &statistics = loss.last_statistics();
+        summary.set_metric("mean_girsanov_weight",
+                           Utilities::MPI::sum(statistics.mean_weight, comm) /
+                             Utilities::MPI::n_mpi_processes(comm));
+        summary.set_metric(
+          "exited_walker_fraction",
+          Utilities::MPI::sum(double(statistics.exited), comm) /
+            Utilities::MPI::sum(double(statistics.walkers), comm));
       }
-    summary.set_metric("walkers_per_second", walkers / training_seconds);
-    summary.set_metric("walker_steps_per_second",
-                       walker_steps / training_seconds);
-    const WalkerStatistics &statistics = loss.last_statistics();
-    summary.set_metric("mean_girsanov_weight",
-                       Utilities::MPI::sum(statistics.mean_weight, comm) /
-                         Utilities::MPI::n_mpi_processes(comm));
-    summary.set_metric("exited_walker_fraction",
-                       Utilities::MPI::sum(double(statistics.exited), comm) /
-                         Utilities::MPI::sum(double(statistics.walkers), comm));
     pcout << "  network rel. L2 error vs fine " << error_fine;
     if (!homogenized_values.empty())
       pcout << ", vs homogenized "
             << summary.metric("rel_l2_error_vs_homogenized");
-    pcout << "\n  " << result.iterations << " iterations in "
-          << training_seconds << " s, " << summary.metric("walkers_per_second")
-          << " walkers/s" << std::endl;
+    pcout << "\n  " << iterations_run << " iterations in " << training_seconds
+          << " s";
+    if (iterations_run > 0)
+      pcout << ", " << summary.metric("walkers_per_second") << " walkers/s";
+    if (result.first_iteration > 0)
+      pcout << " (resumed at iteration " << result.first_iteration << ")";
+    pcout << std::endl;
 
     // Sections for the plots: x2 = 1/2 and the diagonal x1 = x2.
     std::ostringstream csv;

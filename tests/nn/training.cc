@@ -529,7 +529,7 @@ test_checkpoint_resume(const std::string &optimizer,
   MPI_Barrier(MPI_COMM_WORLD);
   auto resumed = small_network(99);
   torch::rand({17});
-  train_to(30, "part", *resumed, true);
+  const auto continued = train_to(30, "part", *resumed, true);
   const bool identical = torch::equal(uninterrupted, flat_parameters(*resumed));
   MPI_Barrier(MPI_COMM_WORLD);
   const bool same_history = (read("full.csv") == read("part.csv"));
@@ -540,7 +540,8 @@ test_checkpoint_resume(const std::string &optimizer,
 
   // Resumed once more at its last iteration: nothing is trained, and the
   // result is the uninterrupted run's (loss and terms of its last row; the
-  // steps print them).
+  // steps print them). first_iteration tells the steps how many iterations
+  // their timings cover.
   auto       finished = small_network(98);
   const auto result   = train_to(30, "part", *finished, true);
   const bool unchanged =
@@ -554,6 +555,12 @@ test_checkpoint_resume(const std::string &optimizer,
           << ", parameters unchanged " << unchanged << std::endl;
   CHECK_THAT(same_result && result.terms.size() == 2 && unchanged,
              "resume of a finished run");
+  deallog << "  first iteration of the runs: uninterrupted "
+          << full.first_iteration << ", resumed " << continued.first_iteration
+          << ", resumed at the end " << result.first_iteration << std::endl;
+  CHECK_THAT(full.first_iteration == 0 && continued.first_iteration == 20 &&
+               result.first_iteration == 30,
+             "first iteration after a resume");
 }
 
 

@@ -17,6 +17,10 @@
 and checks that the resumed run's metrics equal the reference's (bit for bit
 by default; timings and speed-ups excluded) and, with --compare-files GLOB, that the output
 files matching GLOB (in the output directory) are byte for byte the same.
+4. with --finished-absent NAMES (comma-separated), resumes once more, now at
+   the last iteration: the program only evaluates the network, the metrics
+   NAMES of the training itself (rates, walker statistics) must be absent
+   and the others equal the reference's.
 """
 import argparse
 import glob
@@ -34,6 +38,27 @@ def command(args, prm):
     if args.ranks > 0:
         return ["mpirun", "-np", str(args.ranks), args.program, prm]
     return [args.program, prm]
+
+
+def is_timing(name):
+    return "seconds" in name or "per_second" in name or "speedup" in name
+
+
+def compare(expected, actual, tolerance, absent=()):
+    """Prints one line per metric; returns the number of failed checks."""
+    failed = 0
+    for name, value in sorted(expected.items()):
+        if name in absent:
+            ok = name not in actual
+            print(f"{'ok' if ok else 'FAILED'}: {name} absent after a resume at the end")
+        elif is_timing(name):
+            continue
+        else:
+            got = actual.get(name)
+            ok = got is not None and abs(got - value) <= tolerance * abs(value)
+            print(f"{'ok' if ok else 'FAILED'}: {name}: resumed {got}, uninterrupted {value}")
+        failed += not ok
+    return failed
 
 
 def metrics(workdir, prm_text):
@@ -74,6 +99,8 @@ def main():
     parser.add_argument("--tolerance", type=float, default=0.0)
     parser.add_argument("--compare-files", default="",
                         help="glob of output files that must be identical")
+    parser.add_argument("--finished-absent", default="",
+                        help="metrics a run resumed at its end must not write")
     args = parser.parse_args()
     with open(args.prm) as f:
         prm_text = f.read()
@@ -128,14 +155,8 @@ def main():
     if resumed.returncode != 0:
         print(f"FAILED: the resumed run ended with {resumed.returncode}\n{resumed.stderr}")
         return 1
-    expected, actual = metrics(reference_dir, prm_text), metrics(run_dir, prm_text)
-    for name, value in sorted(expected.items()):
-        if "seconds" in name or "per_second" in name or "speedup" in name:
-            continue
-        got = actual.get(name)
-        ok = got is not None and abs(got - value) <= args.tolerance * abs(value)
-        print(f"{'ok' if ok else 'FAILED'}: {name}: resumed {got}, uninterrupted {value}")
-        failed += not ok
+    expected = metrics(reference_dir, prm_text)
+    failed += compare(expected, metrics(run_dir, prm_text), args.tolerance)
     if args.compare_files:
         output = output_directory(prm_text)
         names = sorted(os.path.basename(f) for f in glob.glob(
@@ -155,6 +176,15 @@ def main():
             print(f"{'ok' if ok else 'FAILED'}: {name} "
                   f"{'is identical' if ok else 'differs (or is missing)'}")
             failed += not ok
+    if args.finished_absent:
+        finished = subprocess.run(command(args, resumed_prm), cwd=run_dir,
+                                  capture_output=True, text=True, timeout=600)
+        if finished.returncode != 0:
+            print(f"FAILED: the run resumed at its end ended with "
+                  f"{finished.returncode}\n{finished.stderr}")
+            return 1
+        failed += compare(expected, metrics(run_dir, prm_text), args.tolerance,
+                          set(args.finished_absent.split(",")))
     print("passed" if failed == 0 else f"{failed} checks failed")
     return 1 if failed else 0
 

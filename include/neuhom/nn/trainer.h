@@ -91,6 +91,9 @@ namespace neuhom
     std::vector<double> terms;
     double              validation_loss = -1;
     std::string         stop_reason;
+    // The iteration this run started at: the checkpoint's after a resume,
+    // otherwise 0. Rates are over iterations - first_iteration.
+    unsigned int first_iteration = 0;
   };
 
 

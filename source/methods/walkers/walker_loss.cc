@@ -292,11 +292,12 @@ namespace neuhom
                                        G[i]);
               // Heun's predictor: the Euler-Maruyama end point (in the
               // square: the tables end there).
-              for (unsigned int d = 0; heun && d < 2; ++d)
-                predicted[2 * i + d] =
-                  std::clamp(B[2 * i + d] + dB[2 * i + d] + dt * V[2 * i + d],
-                             0.,
-                             1.);
+              if (heun)
+                for (unsigned int d = 0; d < 2; ++d)
+                  predicted[2 * i + d] =
+                    std::clamp(B[2 * i + d] + dB[2 * i + d] + dt * V[2 * i + d],
+                               0.,
+                               1.);
             }
 
           if (heun && nonlinear)

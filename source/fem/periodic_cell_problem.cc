@@ -121,6 +121,7 @@ namespace neuhom
   template <int dim>
   Tensor<2, dim>
   PeriodicCellProblem<dim>::integrate(
+    const Function<dim>                       &weight,
     const std::function<double(double,
                                const std::vector<Tensor<1, dim>> &,
                                unsigned int,
@@ -141,7 +142,7 @@ namespace neuhom
     for (const auto &cell : dof_handler.active_cell_iterators())
       {
         fe_values.reinit(cell);
-        coefficient.value_list(fe_values.get_quadrature_points(), a);
+        weight.value_list(fe_values.get_quadrature_points(), a);
         for (unsigned int j = 0; j < dim; ++j)
           fe_values.get_function_gradients(correctors[j], grad_chi[j]);
         for (unsigned int q = 0; q < quadrature.size(); ++q)
@@ -162,12 +163,13 @@ namespace neuhom
   Tensor<2, dim>
   PeriodicCellProblem<dim>::effective_tensor() const
   {
-    return integrate([](const double                       a,
+    return integrate(coefficient,
+                     [](const double                       a,
                         const std::vector<Tensor<1, dim>> &grad_chi,
                         const unsigned int                 i,
                         const unsigned int                 j) {
-      return a * ((i == j ? 1. : 0.) + grad_chi[j][i]);
-    });
+                       return a * ((i == j ? 1. : 0.) + grad_chi[j][i]);
+                     });
   }
 
 
@@ -175,15 +177,24 @@ namespace neuhom
   Tensor<2, dim>
   PeriodicCellProblem<dim>::effective_tensor_energy() const
   {
-    return integrate([](const double                       a,
+    return energy_tensor(coefficient);
+  }
+
+
+  template <int dim>
+  Tensor<2, dim>
+  PeriodicCellProblem<dim>::energy_tensor(const Function<dim> &weight) const
+  {
+    return integrate(weight,
+                     [](const double                       w,
                         const std::vector<Tensor<1, dim>> &grad_chi,
                         const unsigned int                 i,
                         const unsigned int                 j) {
-      Tensor<1, dim> e_i = grad_chi[i], e_j = grad_chi[j];
-      e_i[i] += 1;
-      e_j[j] += 1;
-      return a * (e_i * e_j);
-    });
+                       Tensor<1, dim> e_i = grad_chi[i], e_j = grad_chi[j];
+                       e_i[i] += 1;
+                       e_j[j] += 1;
+                       return w * (e_i * e_j);
+                     });
   }
 
 

@@ -55,6 +55,15 @@ namespace neuhom
     Tensor<2, dim>
     effective_tensor_energy() const;
 
+    /**
+     * int_Y w (e_i + grad chi_i) . (e_j + grad chi_j) for a weight w. For a
+     * coefficient a(y, s) that depends on a parameter s, w = da/ds gives
+     * d(A*)/ds: the correctors minimize the energy, so their own change with
+     * s does not enter to first order.
+     */
+    Tensor<2, dim>
+    energy_tensor(const Function<dim> &weight) const;
+
     /** ||chi_j||_{L2(Y)}. */
     double
     corrector_l2_norm(unsigned int j) const;
@@ -76,9 +85,10 @@ namespace neuhom
     DoFHandler<dim>             dof_handler;
     std::vector<Vector<double>> correctors;
 
-    /** Integrate f(a, grad chi_0, ..., grad chi_{dim-1}) over Y. */
+    /** Integrate f(w, grad chi_0, ..., grad chi_{dim-1}) over Y. */
     Tensor<2, dim>
-    integrate(const std::function<double(double,
+    integrate(const Function<dim>                       &weight,
+              const std::function<double(double,
                                          const std::vector<Tensor<1, dim>> &,
                                          unsigned int,
                                          unsigned int)> &integrand) const;

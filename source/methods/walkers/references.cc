@@ -31,7 +31,8 @@ namespace neuhom
                         "17",
                         Patterns::Integer(2, 1000),
                         "Nonlinear case: A*(s) is computed at this many s in "
-                        "[0, 1.2 max |u_fine|] and interpolated.");
+                        "[0, 1.2 max |u_fine|] and interpolated by cubic "
+                        "Hermite polynomials (with dA*/ds).");
       prm.declare_entry("Evaluation cells per direction",
                         "500",
                         Patterns::Integer(1, 10000),
@@ -82,10 +83,16 @@ namespace neuhom
             [&](const Point<2> &y) {
               return nonlinearity.value(alpha.value(Point<2>(eps * y)), sk);
             });
+          const ScalarFunctionFromFunctionObject<2> cell_coefficient_derivative(
+            [&](const Point<2> &y) {
+              return nonlinearity.derivative(alpha.value(Point<2>(eps * y)),
+                                             sk);
+            });
           PeriodicCellProblem<2> cell(cell_coefficient, cells, 2);
           cell.solve();
           s.push_back(sk);
           A.push_back(cell.effective_tensor());
+          dA_ds.push_back(cell.energy_tensor(cell_coefficient_derivative));
         }
     }
 
@@ -110,12 +117,30 @@ namespace neuhom
           K = A[0];
           return;
         }
-      // Linear in |u|, extrapolated linearly beyond the table.
-      const double       r = std::abs(u) / s.back() * (s.size() - 1);
-      const unsigned int k = std::min<unsigned int>(r, s.size() - 2);
-      const double       t = r - k;
-      K                    = (1 - t) * A[k] + t * A[k + 1];
-      dK_du = (A[k + 1] - A[k]) / (s[k + 1] - s[k]) * (u < 0 ? -1. : 1.);
+      const double sign = (u < 0 ? -1. : 1.);
+      const double h    = s[1] - s[0];
+      if (std::abs(u) >= s.back())
+        {
+          // Beyond the table: linear with the slope at its end.
+          K     = A.back() + (std::abs(u) - s.back()) * dA_ds.back();
+          dK_du = sign * dA_ds.back();
+          return;
+        }
+      // Cubic Hermite interpolation of A* and dA*/ds, with an error of order
+      // h^4 (piecewise linear: h^2, 1e-3 in the homogenized solution with the
+      // 17 default points) and a continuous derivative for Newton.
+      const unsigned int k =
+        std::min<unsigned int>(std::abs(u) / h, s.size() - 2);
+      const double t   = (std::abs(u) - s[k]) / h;
+      const double h00 = (1 + 2 * t) * (1 - t) * (1 - t),
+                   h10 = t * (1 - t) * (1 - t), h01 = t * t * (3 - 2 * t),
+                   h11 = t * t * (t - 1);
+      const double d00 = 6 * t * (t - 1) / h, d10 = (1 - t) * (1 - 3 * t) / h,
+                   d01 = -d00, d11 = t * (3 * t - 2) / h;
+      K = h00 * A[k] + h10 * h * dA_ds[k] + h01 * A[k + 1] +
+          h11 * h * dA_ds[k + 1];
+      dK_du = sign * (d00 * A[k] + d10 * h * dA_ds[k] + d01 * A[k + 1] +
+                      d11 * h * dA_ds[k + 1]);
     }
 
 

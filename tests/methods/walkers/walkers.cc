@@ -464,6 +464,31 @@ namespace
             << std::abs(linear.value(0)[0][1]) << std::endl;
     deallog << "A*(s) of 1 + alpha s^2 at s = 1: " << nonlinear.value(1)[0][0]
             << " (1.94800)" << std::endl;
+    // Between the table points 1 and 1.5 (h = 0.5) the cubic Hermite
+    // interpolant is within 1e-3 of the cell problem at s = 1.25 (linear
+    // interpolation: 5e-2 off), and its derivative is continuous.
+    const HomogenizedCoefficient at_s(*alpha, 0.05, quadratic, 32, 1.25, 2);
+    Tensor<2, 2>                 K, dK, K_left, dK_left, K_right, dK_right;
+    nonlinear(1.25, K, dK);
+    nonlinear(1.25 - 1e-6, K_left, dK_left);
+    nonlinear(1.25 + 1e-6, K_right, dK_right);
+    Tensor<2, 2> K_node_left, dK_node_left, K_node_right, dK_node_right;
+    nonlinear(1 - 1e-9, K_node_left, dK_node_left);
+    nonlinear(1 + 1e-9, K_node_right, dK_node_right);
+    deallog << "A*(1.25) interpolated " << K[0][0] << ", the cell problem "
+            << at_s.value(1.25)[0][0]
+            << ", within 1e-3: " << yes((K - at_s.value(1.25)).norm() < 1e-3)
+            << "; dA*/ds matches differences: "
+            << yes((dK - (K_right - K_left) / 2e-6).norm() < 1e-6 * dK.norm())
+            << ", continuous at s = 1: "
+            << yes((dK_node_left - dK_node_right).norm() < 1e-6 * dK.norm())
+            << ", even in u: " << yes([&] {
+                 Tensor<2, 2> K_minus, dK_minus;
+                 nonlinear(-1.25, K_minus, dK_minus);
+                 return (K_minus - K).norm() == 0 &&
+                        (dK_minus + dK).norm() == 0;
+               }())
+            << std::endl;
     deallog << std::setprecision(6);
   }
 

@@ -37,8 +37,10 @@ namespace neuhom
      * The homogenized coefficient A*(s) of a(y, s) = c + alpha(eps y) s^2
      * (or alpha(eps y) in the linear case) for an eps-periodic alpha: the
      * periodic cell problems (PeriodicCellProblem, Q2) of a(., s) on the unit
-     * cell at n_s equidistant values s in [0, s_max], interpolated linearly
-     * in |s| (a depends on s^2). The homogenized problem of
+     * cell at n_s equidistant values s in [0, s_max], with d(A*)/ds from the
+     * same correctors (PeriodicCellProblem::energy_tensor of da/ds), and
+     * interpolated in |s| (a depends on s^2) by cubic Hermite polynomials;
+     * linear with the end slope beyond s_max. The homogenized problem of
      * -div(a(x/eps, u) grad u) = f is -div(A*(u) grad u) = f.
      */
     class HomogenizedCoefficient
@@ -63,6 +65,7 @@ namespace neuhom
     private:
       std::vector<double>       s;
       std::vector<Tensor<2, 2>> A;
+      std::vector<Tensor<2, 2>> dA_ds;
     };
 
 

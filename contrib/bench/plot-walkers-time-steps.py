@@ -29,11 +29,12 @@ for eps in sorted({r["eps"] for r in rows if r["study"] == "macro"}, reverse=Tru
 axes[1].axvline(72, color="0.6", ls=":", label="K0 = 72")
 axes[1].set_xlabel("Dt / dt = K (dt = dt_max(12; eps))")
 axes[1].set_title("macro step (paper fig. 3)")
-r = [x for x in rows if x["study"] == "cost"]
-axes[2].semilogx([float(x["eps"]) for x in r], [float(x["seconds_per_iteration"]) for x in r], "o-",
-                 label="wall")
-axes[2].semilogx([float(x["eps"]) for x in r], [float(x["cpu_seconds_per_iteration"]) for x in r], "s-",
-                 label="CPU")
+for study, label in (("cost", "alpha from one period"), ("cost-square", "alpha from the square")):
+    r = [x for x in rows if x["study"] == study]
+    if r:
+        axes[2].semilogx([float(x["eps"]) for x in r],
+                         [float(x["cpu_seconds_per_iteration"]) for x in r], "o-",
+                         label=f"CPU, {label}")
 axes[2].legend(fontsize=8)
 axes[2].set_ylim(bottom=0)
 axes[2].set_xlabel("eps (automatic dt, K = 72)")

@@ -5,21 +5,29 @@
 #   macro: dt = (eps/12)^2/kappa^2, K = Dt/dt = 1, 4, 16, 64, 256,
 #          eps = 0.05, 0.01;
 #   cost:  automatic dt and K = 72 for eps = 0.1, 0.05, 0.02, 0.01,
-#          20 iterations each, same walkers: seconds per iteration.
+#          20 iterations each, same walkers: seconds per iteration, with
+#          the coefficient read from one period (study "cost") and from the
+#          table of the square ("cost-square", Walkers/Periodic table = false).
 # Problem of the study: a = 2 + sin(2 pi x/eps) cos(2 pi y/eps), f = 10; the
 # error is the network's relative L2 error against the homogenized solution
 # (one trial per point; the paper averages 20). Writes walkers-time-steps.csv
 # and the plot doc/figures/step-7-time-steps.png.
 #   contrib/bench/walkers-time-steps.sh [BUILD_DIR] [ITERATIONS] [STUDIES]
-# STUDIES: any of micro, macro, cost (default: all three).
+# STUDIES: any of micro, macro, cost (default: all three); the rows of the
+# studies not run are kept from the CSV.
 source "$(dirname "$0")/common.sh"
 iterations=${2:-300}
 studies=${3:-micro macro cost}
 csv=$root/contrib/bench/walkers-time-steps.csv
+previous=$work/previous.csv
+[[ -f $csv ]] && cp "$csv" "$previous" || touch "$previous"
 echo "study,eps,micro_step,micro_steps,macro_step,rel_l2_error_vs_homogenized,rel_l2_error_vs_fine,seconds_per_iteration,cpu_seconds_per_iteration" > "$csv"
+for study in micro macro cost; do
+  [[ $studies == *$study* ]] || grep "^$study[,-]" "$previous" >> "$csv" || true
+done
 echo "load: $(uptime)"
 
-run() { # study eps micro_step K iterations
+run() { # study eps micro_step K iterations [periodic table: true|false]
   local dir=$work/$1-$2-$3-$4
   cat > "$work/case.prm" <<PRM
 set Output directory = $dir
@@ -43,6 +51,7 @@ subsection Walkers
   set Interior points   = 100
   set Walkers per point = 50
   set Boundary points   = 100
+  set Periodic table    = ${6:-true}
 end
 subsection Time steps
   set Micro step                 = $3
@@ -91,6 +100,7 @@ done
 done
 [[ $studies == *cost* ]] && for eps in 0.1 0.05 0.02 0.01; do
   run cost $eps 0 0 20
+  run cost-square $eps 0 0 20 false
 done
 echo "load: $(uptime)"
 /usr/bin/python3 "$root/contrib/bench/plot-walkers-time-steps.py" "$csv" \

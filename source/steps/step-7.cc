@@ -310,9 +310,10 @@ namespace Step7
     // @sect3{Training}
     //
     // The walkers read alpha, grad alpha, f and g from tables fine enough to
-    // resolve eps. The loss function draws new points every iteration; the
-    // target inside it is computed with the network as it is before the
-    // step, which is the bootstrapping of the DFLM.
+    // resolve eps; alpha from one period when it repeats with period eps.
+    // The loss function draws new points every iteration; the target inside
+    // it is computed with the network as it is before the step, which is the
+    // bootstrapping of the DFLM.
     const unsigned int table_cells =
       std::max(256u,
                static_cast<unsigned int>(
@@ -320,12 +321,24 @@ namespace Step7
     std::unique_ptr<WalkerProblem> problem;
     {
       TimerOutput::Scope scope(timer, "walker tables");
-      problem = std::make_unique<WalkerProblem>(*coefficient,
-                                                *functions.right_hand_side,
-                                                *functions.boundary_values,
-                                                nonlinearity,
-                                                table_cells);
+      problem =
+        std::make_unique<WalkerProblem>(*coefficient,
+                                        *functions.right_hand_side,
+                                        *functions.boundary_values,
+                                        nonlinearity,
+                                        table_cells,
+                                        walker_parameters.periodic_table ? eps :
+                                                                           0.);
     }
+    const TabulatedField &alpha_table = problem->coefficient_table();
+    if (alpha_table.period() > 0)
+      pcout << "  the walkers read alpha from one period (a table of "
+            << alpha_table.cells_per_direction() << "^2 cells) and f from "
+            << problem->rhs_table().cells_per_direction() << "^2 cells"
+            << std::endl;
+    else
+      pcout << "  the walkers read alpha and f from a table of "
+            << alpha_table.cells_per_direction() << "^2 cells" << std::endl;
     auto network = create_network(network_parameters, 2, 1);
     // Kinks that fan out from the corner (0, 0) left the network's error
     // near (1, 1) several times larger (doc/step-7.md, "the first layer").

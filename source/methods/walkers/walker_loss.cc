@@ -94,6 +94,16 @@ namespace neuhom
                         "(at least 256 cells per direction), by bilinear "
                         "interpolation.");
       prm.declare_entry(
+        "Periodic table",
+        "true",
+        Patterns::Bool(),
+        "true: when alpha repeats with period eps (checked at the table's "
+        "nodes and cell centres), the walkers read it from a table of one "
+        "period at the same resolution, which stays in the cache (about 2x "
+        "faster at eps = 0.01), and f from 256^2 cells when these reproduce "
+        "it. false: alpha and f from the table of the square (for "
+        "comparison).");
+      prm.declare_entry(
         "Solution table cells",
         "0",
         Patterns::Integer(0, 4096),
@@ -125,6 +135,7 @@ namespace neuhom
       iterations_per_target = prm.get_integer("Iterations per target");
       table_points_per_eps  = prm.get_integer("Table points per eps");
       solution_table_cells  = prm.get_integer("Solution table cells");
+      periodic_table        = prm.get_bool("Periodic table");
       scheme.antithetic     = prm.get_bool("Antithetic walkers");
       scheme.drift          = prm.get("Estimator") == "drift";
       scheme.heun           = prm.get("Drift integrator") == "Heun";

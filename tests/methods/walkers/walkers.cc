@@ -169,6 +169,78 @@ namespace
   }
 
 
+  // A coefficient of period eps is tabulated over one period: the walkers
+  // read the same drift and source as from the table of the square, and
+  // is_periodic() tells periodic expressions from others.
+  void
+  check_periodic_table()
+  {
+    const std::string a        = "1 + 0.9*sin(2*pi*x/0.05)*cos(2*pi*y/0.05)";
+    const auto        alpha    = parser(a);
+    const auto        f        = parser("50");
+    const auto        f_smooth = parser("50 + sin(20*x)*y");
+    const auto        zero     = parser("0");
+    Nonlinearity      quadratic;
+    quadratic.quadratic = true;
+    const WalkerProblem square(*alpha, *f_smooth, *zero, quadratic, 480);
+    const WalkerProblem periodic(*alpha, *f, *zero, quadratic, 480, 0.05);
+    const WalkerProblem periodic_smooth_f(*alpha,
+                                          *f_smooth,
+                                          *zero,
+                                          quadratic,
+                                          480,
+                                          0.05);
+    deallog << "periodic table: " << periodic.coefficient_table().n_channels()
+            << " channels of "
+            << periodic.coefficient_table().cells_per_direction()
+            << "^2 cells, period " << periodic.coefficient_table().period()
+            << ", f on " << periodic.rhs_table().cells_per_direction()
+            << "^2 cells ("
+            << periodic_smooth_f.rhs_table().cells_per_direction()
+            << "^2 for a non-bilinear f)" << std::endl;
+
+    // Away from the edges of the square, where the table of the square
+    // takes one-sided differences for grad alpha.
+    at::Generator       generator = at::detail::createCPUGenerator(3);
+    const torch::Tensor points =
+      0.01 + 0.98 * torch::rand({2000, 2}, generator, torch::kFloat64);
+    double max_difference = 0, max_drift = 0;
+    for (std::int64_t k = 0; k < points.size(0); ++k)
+      {
+        const double x[2]  = {points[k][0].item<double>(),
+                              points[k][1].item<double>()};
+        const double du[2] = {0.3, -0.7};
+        double       V[2], V_p[2], G, G_p;
+        square.drift_and_source(x, 0.8, du, V, G);
+        periodic_smooth_f.drift_and_source(x, 0.8, du, V_p, G_p);
+        max_difference = std::max({max_difference,
+                                   std::abs(V[0] - V_p[0]),
+                                   std::abs(V[1] - V_p[1]),
+                                   std::abs(G - G_p)});
+        max_drift      = std::max({max_drift, std::abs(V[0]), std::abs(V[1])});
+      }
+    deallog << "the same drift and source as the table of the square: "
+            << yes(max_difference < 1e-5 * max_drift) << std::endl;
+
+    const auto sloped   = parser(a + " + 0.01*x");
+    const auto doubled  = parser("1 + 0.9*sin(pi*x/0.05)");
+    const auto constant = parser("2");
+    deallog << "is_periodic: the expression "
+            << yes(is_periodic(*alpha, 0.05, 480)) << ", with period 2 eps "
+            << yes(is_periodic(*alpha, 0.1, 480)) << ", plus 0.01 x "
+            << yes(!is_periodic(*sloped, 0.05, 480))
+            << " (not), period 2 eps at eps "
+            << yes(!is_periodic(*doubled, 0.05, 480)) << " (not), a constant "
+            << yes(is_periodic(*constant, 0.05, 480)) << std::endl;
+    const WalkerProblem not_periodic(*sloped, *f, *zero, quadratic, 480, 0.05);
+    deallog << "a coefficient that does not repeat keeps the table of the "
+               "square: "
+            << yes(not_periodic.coefficient_table().period() == 0 &&
+                   not_periodic.coefficient_table().n_channels() == 4)
+            << std::endl;
+  }
+
+
   // Manufactured solution u = sin(pi x) sin(pi y), f = -div(a grad u): the
   // target equals u inside and near the boundary (exits, g = 0).
   void
@@ -625,6 +697,7 @@ main(int argc, char **argv)
   torch::set_num_threads(1);
   check_time_steps();
   check_generator();
+  check_periodic_table();
   check_manufactured();
   check_bridge_exit();
   check_girsanov();

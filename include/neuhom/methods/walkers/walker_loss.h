@@ -48,6 +48,7 @@ namespace neuhom
       double             boundary_weight       = 1;
       unsigned int       iterations_per_target = 1;
       unsigned int       table_points_per_eps  = 24;
+      bool               periodic_table        = true;
       unsigned int       solution_table_cells  = 0;
       WalkerScheme       scheme;
       unsigned int       seed = 1;

@@ -88,6 +88,11 @@ namespace neuhom
      * The nodes are a plain array, read point by point in the walkers' loop:
      * a few tensor operations per micro step would cost more in dispatch
      * and temporaries than the interpolation itself.
+     *
+     * A periodic table covers one period [0, p]^2 and repeats: for a
+     * coefficient of period eps it is 10^4 times smaller than the table of
+     * the square at eps = 0.01 and stays in the L1 cache, where the walkers'
+     * scattered reads of the full table were cache misses.
      */
     class TabulatedField
     {
@@ -97,11 +102,15 @@ namespace neuhom
       /**
        * Tabulate the functions at the nodes (x fastest), channel c from
        * functions[c]; with @p with_gradient, channel 0 is followed by its
-       * gradient (central differences of the table, one-sided at the edges).
+       * gradient (central differences of the table, one-sided at the edges
+       * of the square, across them for a periodic table). With @p period
+       * p > 0 the nodes cover [0, p]^2 and the table repeats with period p
+       * (the caller checks that the functions do, see is_periodic()).
        */
       TabulatedField(const std::vector<const Function<2> *> &functions,
                      unsigned int                            n,
-                     bool with_gradient = false);
+                     bool   with_gradient = false,
+                     double period        = 0);
 
       /**
        * The channels given at the nodes: @p node_values ((n+1)^2, C),
@@ -116,9 +125,10 @@ namespace neuhom
       void
       evaluate(double x, double y, double *values) const
       {
-        const Value *v00 = lower_left_node(x, y, values);
+        double       t[2]; // the point in its cell, in [0, 1]^2
+        const Value *v00 = lower_left_node(x, y, t);
         const Value *v01 = v00 + (n + 1) * channels;
-        const double tx = values[0], ty = values[1]; // in [0, 1]
+        const double tx = t[0], ty = t[1];
         for (unsigned int c = 0; c < channels; ++c)
           values[c] = (1 - ty) * ((1 - tx) * v00[c] + tx * v00[channels + c]) +
                       ty * ((1 - tx) * v01[c] + tx * v01[channels + c]);
@@ -140,16 +150,35 @@ namespace neuhom
         return channels;
       }
 
+      /** The period of a periodic table, 0 for a table of the square. */
+      double
+      period() const
+      {
+        return table_period;
+      }
+
     private:
       using Value = float;
 
       // The first node of the cell that contains (x, y) (clamped to the
-      // square), and the point's coordinates in the cell in t[0], t[1].
+      // square, or reduced to the first period), and the point's coordinates
+      // in the cell in t[0], t[1].
       const Value *
       lower_left_node(double x, double y, double *t) const
       {
-        const double sx = std::clamp(x, 0., 1.) * n;
-        const double sy = std::clamp(y, 0., 1.) * n;
+        double sx, sy;
+        if (table_period > 0)
+          {
+            sx = x * inverse_period;
+            sy = y * inverse_period;
+            sx = (sx - std::floor(sx)) * n;
+            sy = (sy - std::floor(sy)) * n;
+          }
+        else
+          {
+            sx = std::clamp(x, 0., 1.) * n;
+            sy = std::clamp(y, 0., 1.) * n;
+          }
         const double ix = std::min(std::floor(sx), n - 1.);
         const double iy = std::min(std::floor(sy), n - 1.);
         t[0]            = sx - ix;
@@ -159,8 +188,10 @@ namespace neuhom
                                 channels;
       }
 
-      unsigned int                                 n        = 0;
-      unsigned int                                 channels = 0;
+      unsigned int                                 n              = 0;
+      unsigned int                                 channels       = 0;
+      double                                       table_period   = 0;
+      double                                       inverse_period = 0;
       std::vector<Value, HugePageAllocator<Value>> nodes; // x fastest
     };
 
@@ -176,13 +207,18 @@ namespace neuhom
     public:
       /**
        * Tabulate alpha (with its gradient) and f on a grid with n cells per
-       * direction, and g on the same grid.
+       * direction, and g on the same grid. With a @p period p in (0, 1) that
+       * alpha has (is_periodic() checks it on that grid), alpha is
+       * tabulated over one period at the same resolution instead, and f
+       * apart: on 256^2 cells if these reproduce it at the grid's nodes
+       * (constant or bilinear f), else on the grid.
        */
       WalkerProblem(const Function<2>  &alpha,
                     const Function<2>  &f,
                     const Function<2>  &g,
                     const Nonlinearity &nonlinearity,
-                    unsigned int        n);
+                    unsigned int        n,
+                    double              period = 0);
 
       /**
        * V (2) and G at the point x (2), for the solution value u and gradient
@@ -196,7 +232,9 @@ namespace neuhom
                        double       &G) const
       {
         double c[4]; // alpha, d alpha / dx, d alpha / dy, f
-        coefficient_and_rhs.evaluate(x[0], x[1], c);
+        coefficient.evaluate(x[0], x[1], c);
+        if (coefficient.n_channels() == 3)
+          rhs.evaluate(x[0], x[1], c + 3);
         if (nonlinearity.quadratic)
           {
             // a = c + alpha u^2, grad[a(x, u(x))] = u^2 grad alpha +
@@ -224,17 +262,36 @@ namespace neuhom
         return nonlinearity.quadratic;
       }
 
-      unsigned int
-      table_cells() const
+      /** The table of alpha and its gradient (and f, unless apart). */
+      const TabulatedField &
+      coefficient_table() const
       {
-        return coefficient_and_rhs.cells_per_direction();
+        return coefficient;
+      }
+
+      /** The table of f when it is apart from alpha's (else empty). */
+      const TabulatedField &
+      rhs_table() const
+      {
+        return rhs;
       }
 
     private:
       const Nonlinearity nonlinearity;
-      TabulatedField     coefficient_and_rhs; // alpha, d alpha/dx, dy, f
+      TabulatedField     coefficient; // alpha, d alpha/dx, dy[, f]
+      TabulatedField     rhs;         // f, when apart from alpha
       TabulatedField     boundary;
     };
+
+
+    /**
+     * Whether @p function repeats with @p period in x and y: compared at
+     * the nodes and cell centres of the uniform grid of the unit square with
+     * @p n cells per direction with its value at the point reduced to
+     * [0, period)^2, within 1e-8 of its largest magnitude.
+     */
+    bool
+    is_periodic(const Function<2> &function, double period, unsigned int n);
   } // namespace walkers
 } // namespace neuhom
 

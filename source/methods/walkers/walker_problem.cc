@@ -104,9 +104,11 @@ namespace neuhom
                            std::abs(function.value(
                              Point<2>(period * i / 64, period * j / 64))));
       const double tolerance = 1e-8 * scale;
+      // The cell centres stop at the last cell: a coefficient need not be
+      // defined outside the square.
       for (const double shift : {0., 0.5})
-        for (unsigned int j = 0; j <= n; ++j)
-          for (unsigned int i = 0; i <= n; ++i)
+        for (unsigned int j = 0; j + shift <= n; ++j)
+          for (unsigned int i = 0; i + shift <= n; ++i)
             {
               const Point<2> p((i + shift) / n, (j + shift) / n);
               if (std::abs(function.value(p) -

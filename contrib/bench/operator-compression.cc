@@ -88,13 +88,16 @@ main(int argc, char **argv)
                        n_coefficient_classes(geometry.fine_cells()) - 1,
                        7,
                        0);
-  BlockNetworkParameters parameters; // the paper's widths, float32
+  // The paper's widths, float32, with step-4's default online projection.
+  BlockNetworkParameters parameters;
   BlockNetwork network(geometry.n_inputs(), geometry.n_outputs(), parameters);
   BlockNetworkParameters parameters64 = parameters;
   parameters64.dtype                  = torch::kFloat64;
-  BlockNetwork             network64(geometry.n_inputs(),
+  BlockNetwork network64(geometry.n_inputs(),
                          geometry.n_outputs(),
                          parameters64);
+  network.set_invariant_projection(true);
+  network64.set_invariant_projection(true);
   const SurrogateAssembler assembler(geometry);
 
   std::vector<double>  blocks;

@@ -446,7 +446,8 @@ namespace Step4
     for (const unsigned int w : network_parameters.hidden_widths)
       pcout << " -> " << w;
     pcout << " -> " << geometry.n_outputs() << ", " << network.n_parameters()
-          << " parameters\n";
+          << " parameters, invariant projection: "
+          << network_parameters.invariant_projection_name() << "\n";
     {
       const BlockData train(file,
                             Split::train,
@@ -484,6 +485,9 @@ namespace Step4
         }
       else
         load_module(network, minibatches.load_network);
+      network.set_invariant_projection(
+        network_parameters.invariant_projection !=
+        BlockNetworkParameters::InvariantProjection::none);
       TimerOutput::Scope scope(output.timer, "losses");
       const double       train_loss      = train.loss(network);
       const double       validation_loss = validation.loss(network);

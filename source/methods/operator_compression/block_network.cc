@@ -2,6 +2,8 @@
 #include <neuhom/methods/operator_compression/block_network.h>
 #include <neuhom/nn/model_io.h>
 
+#include <cmath>
+
 namespace neuhom::operator_compression
 {
   void
@@ -23,6 +25,17 @@ namespace neuhom::operator_compression
                       Patterns::Integer(0),
                       "Seed of the initialization and of the minibatch "
                       "draws; the same seed gives the same network.");
+    prm.declare_entry("Invariant projection",
+                      "online",
+                      Patterns::Selection("none|online|training and online"),
+                      "Project each output onto the blocks with the PG-LOD "
+                      "block's invariants: zero rows outside the domain, "
+                      "zero row and column sums over the others (a fixed "
+                      "linear map after the last layer that never increases "
+                      "a block's Frobenius error). none: the paper's plain "
+                      "network; online: trained as the paper's, projected "
+                      "when blocks are predicted and losses reported; "
+                      "training and online: also during training.");
     prm.leave_subsection();
   }
 
@@ -36,8 +49,28 @@ namespace neuhom::operator_compression
         prm.get("Hidden widths"));
     dtype =
       prm.get("Precision") == "float32" ? torch::kFloat32 : torch::kFloat64;
-    seed = prm.get_integer("Seed");
+    seed                         = prm.get_integer("Seed");
+    const std::string projection = prm.get("Invariant projection");
+    invariant_projection =
+      projection == "none"   ? InvariantProjection::none :
+      projection == "online" ? InvariantProjection::online :
+                               InvariantProjection::training_and_online;
     prm.leave_subsection();
+  }
+
+
+  std::string
+  BlockNetworkParameters::invariant_projection_name() const
+  {
+    switch (invariant_projection)
+      {
+        case InvariantProjection::none:
+          return "none";
+        case InvariantProjection::online:
+          return "online";
+        default:
+          return "training and online";
+      }
   }
 
 
@@ -45,6 +78,9 @@ namespace neuhom::operator_compression
                              const unsigned int            n_outputs,
                              const BlockNetworkParameters &parameters)
     : Network(n_inputs, n_outputs, parameters.dtype)
+    , invariant_projection(
+        parameters.invariant_projection ==
+        BlockNetworkParameters::InvariantProjection::training_and_online)
   {
     torch::manual_seed(parameters.seed);
     std::vector<unsigned int> widths = {n_inputs};
@@ -76,7 +112,56 @@ namespace neuhom::operator_compression
         if (i + 1 < layers.size())
           z = torch::relu(z);
       }
-    return z;
+    return invariant_projection ? project_onto_invariants(x, z) : z;
+  }
+
+
+  void
+  BlockNetwork::set_invariant_projection(const bool project)
+  {
+    invariant_projection = project;
+  }
+
+
+  torch::Tensor
+  project_onto_invariants(const torch::Tensor &x, const torch::Tensor &blocks)
+  {
+    // The sizes follow from n_inputs = ((2l+1) r)^2, n_outputs = 4 (2l+2)^2.
+    const long n       = x.size(0);
+    const long columns = 4;
+    const long rows    = blocks.size(1) / columns;
+    const long m       = std::lround(std::sqrt(double(rows))) - 1; // 2l+1
+    const long p       = std::lround(std::sqrt(double(x.size(1))));
+    const long r       = p / m;
+    AssertThrow(m * r == p && (m + 1) * (m + 1) * columns == blocks.size(1),
+                ExcMessage("project_onto_invariants: the input and output "
+                           "sizes are not those of a padded patch and its "
+                           "block"));
+
+    // Coarse cells of the patch inside the domain (lexicographic, x
+    // fastest; a coefficient is positive inside, so one fine cell of each
+    // tells), then the vertices with at least one such cell around them.
+    const torch::Tensor inside = x.detach()
+                                   .reshape({n, m, r, m, r})
+                                   .select(4, 0)
+                                   .select(2, 0)
+                                   .ne(0)
+                                   .to(blocks.scalar_type());
+    const torch::Tensor active =
+      torch::max_pool2d(torch::constant_pad_nd(inside, {1, 1, 1, 1}),
+                        {2, 2},
+                        {1, 1})
+        .reshape({n, 1, rows});
+    const torch::Tensor column_weights =
+      active / active.sum(2, true).clamp_min(1);
+
+    // Column-major block: entry (i, v) at i + rows v, so (n, 4, rows).
+    // Zero the rows outside, subtract the row means, then the column means
+    // over the active rows (which keeps the row sums at zero).
+    torch::Tensor b = blocks.reshape({n, columns, rows}) * active;
+    b               = b - b.mean(1, true) * active;
+    b               = b - b.sum(2, true) * column_weights;
+    return b.reshape({n, columns * rows});
   }
 
 

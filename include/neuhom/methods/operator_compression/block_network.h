@@ -27,6 +27,22 @@ namespace neuhom::operator_compression
       {1600, 800, 800, 400, 400, 144, 144};
     torch::Dtype dtype = torch::kFloat32;
     unsigned int seed  = 1;
+    /**
+     * Where the output is projected onto the PG-LOD block invariants
+     * (project_onto_invariants()): not at all, online only (the network is
+     * trained as the paper's, its blocks and losses are projected), or in
+     * training and online (the projection is part of the network).
+     */
+    enum class InvariantProjection
+    {
+      none,
+      online,
+      training_and_online
+    } invariant_projection = InvariantProjection::online;
+
+    /** The prm name of invariant_projection. */
+    std::string
+    invariant_projection_name() const;
 
     static void
     declare_parameters(ParameterHandler &prm);
@@ -38,6 +54,9 @@ namespace neuhom::operator_compression
   /**
    * x -> W_L relu(... relu(W_1 x + b_1) ...) + b_L, Glorot-uniform weights
    * and zero biases (Flux's Dense default, which the paper used).
+   *
+   * With the invariant projection, the output is projected onto the blocks
+   * that have the structure every PG-LOD block has (project_onto_invariants).
    */
   class BlockNetwork : public Network
   {
@@ -49,9 +68,34 @@ namespace neuhom::operator_compression
     torch::Tensor
     raw_forward(const torch::Tensor &x) override;
 
+    /**
+     * Switch the projection on (after training with InvariantProjection::
+     * online) or off.
+     */
+    void
+    set_invariant_projection(bool project);
+
   private:
     std::vector<torch::nn::Linear> layers;
+    bool                           invariant_projection;
   };
+
+
+  /**
+   * The Frobenius-orthogonal projection of a batch of predicted blocks
+   * (n, n_outputs) onto the blocks with the invariants of the PG-LOD block
+   * S_T(i, v) = a(chi_T Lambda_v - C_T Lambda_v, Lambda_i): zero rows for
+   * patch vertices outside the closed domain, and over the other rows zero
+   * row sums (the Lambda_v sum to 1 on T, whose corrector is 0) and zero
+   * column sums (the Lambda_i sum to 1 on the patch). The rows outside the
+   * domain are those vertices whose four cells all have coefficient 0 in
+   * the padded patch @p x (n, n_inputs). Every exact block is a fixed point,
+   * so the projection never increases a block's Frobenius error; it makes
+   * constants lie in the kernel of the assembled surrogate, as they lie in
+   * that of S.
+   */
+  torch::Tensor
+  project_onto_invariants(const torch::Tensor &x, const torch::Tensor &blocks);
 
 
   /** Subsection "Block training": minibatches and augmentation. */

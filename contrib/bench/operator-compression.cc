@@ -15,8 +15,10 @@
 // paper's (untrained: its cost does not depend on the weights).
 //
 // Usage: mpirun -np P operator-compression-bench N r l [repetitions]
-// (N = 1/H coarse cells per direction, r = H/h fine cells per coarse cell,
-// l oversampling layers). Prints "key value" lines.
+//        [fine refinement]
+// (N = 1/H coarse cells per direction, r = H/eps coefficient cells per
+// coarse cell, l oversampling layers; the classical patch problems on
+// h = eps / fine refinement, default 1). Prints "key value" lines.
 
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/timer.h>
@@ -67,16 +69,18 @@ main(int argc, char **argv)
   const MPI_Comm                   comm = MPI_COMM_WORLD;
   if (argc < 4)
     {
-      std::cerr << "usage: operator-compression-bench N r l [repetitions]\n";
+      std::cerr << "usage: operator-compression-bench N r l [repetitions] "
+                   "[fine refinement]\n";
       return 1;
     }
   torch::set_num_threads(1);
   const BlockGeometry geometry(std::stoi(argv[1]),
                                std::stoi(argv[2]),
                                std::stoi(argv[3]));
-  const unsigned int  repetitions = argc > 4 ? std::stoi(argv[4]) : 5;
-  const unsigned int  rank        = Utilities::MPI::this_mpi_process(comm);
-  const unsigned int  n_ranks     = Utilities::MPI::n_mpi_processes(comm);
+  const unsigned int  repetitions     = argc > 4 ? std::stoi(argv[4]) : 5;
+  const unsigned int  fine_refinement = argc > 5 ? std::stoi(argv[5]) : 1;
+  const unsigned int  rank            = Utilities::MPI::this_mpi_process(comm);
+  const unsigned int  n_ranks         = Utilities::MPI::n_mpi_processes(comm);
   const unsigned int first = geometry.n_cells() * std::uint64_t(rank) / n_ranks;
   const unsigned int count =
     geometry.n_cells() * std::uint64_t(rank + 1) / n_ranks - first;
@@ -103,7 +107,7 @@ main(int argc, char **argv)
   std::vector<double>  blocks;
   SparseMatrix<double> matrix;
   const auto           classical = [&]() {
-    blocks = classical_blocks(geometry, field, first, count);
+    blocks = classical_blocks(geometry, field, first, count, fine_refinement);
   };
   const auto predict = [&]() {
     blocks = predict_blocks(network, geometry, field, first, count);
@@ -161,6 +165,7 @@ main(int argc, char **argv)
       const double gemm_flops = 2. * count * 1600. * 1600.;
       std::cout << "coarse_cells_per_direction " << geometry.N << '\n'
                 << "fine_cells_per_coarse_cell " << geometry.r << '\n'
+                << "fine_refinement " << fine_refinement << '\n'
                 << "oversampling_layers " << geometry.l << '\n'
                 << "patches " << geometry.n_cells() << '\n'
                 << "network_inputs " << geometry.n_inputs() << '\n'

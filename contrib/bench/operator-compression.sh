@@ -8,8 +8,10 @@
 # warm-up of each phase, then the best of the repetitions, slowest rank).
 # Also the forward pass alone in float32 and float64.
 #
-# Usage: contrib/bench/operator-compression.sh [build directory] [ranks]
-#        [N r l ...]
+# Usage: [FINE_REFINEMENT=k] contrib/bench/operator-compression.sh
+#        [build directory] [ranks] [N r l ...]
+# FINE_REFINEMENT: the classical patch problems on h = eps / k (default 1;
+# the network's input stays the eps-grid).
 # Default: 1 rank, H = 1/16 and H = 1/32 with r = 8 fine cells per coarse
 # cell and l = 2 (the paper's patch of 40 x 40 coefficient values).
 set -euo pipefail
@@ -21,14 +23,14 @@ sizes=("$@")
 bench="$build/bin/operator-compression-bench"
 [ -x "$bench" ] || { echo "no $bench: build the project first"; exit 1; }
 
-echo "ranks: $ranks, threads per rank: 1 (OMP_NUM_THREADS=$OMP_NUM_THREADS)"
+echo "ranks: $ranks, threads per rank: 1 (OMP_NUM_THREADS=$OMP_NUM_THREADS), classical patch problems on h = eps/${FINE_REFINEMENT:-1}"
 echo "times: best of 5 (classical: of 3) after a warm-up, slowest rank; wall and CPU seconds"
 printf "%6s %3s %3s %7s %10s %10s %10s %10s %8s %8s %8s %8s %8s %s\n" \
   H r l patches classical surrogate forward assembly fwd64 fwd_GF/s gemm_GF/s speedup sp_cpu "load (1 min)"
 for (( i = 0; i < ${#sizes[@]}; i += 3 )); do
   N=${sizes[i]} r=${sizes[i+1]} l=${sizes[i+2]}
   before=$(cut -d' ' -f1 /proc/loadavg)
-  mpirun -np "$ranks" "$bench" "$N" "$r" "$l" 5 > "$work/out"
+  mpirun -np "$ranks" "$bench" "$N" "$r" "$l" 5 "${FINE_REFINEMENT:-1}" > "$work/out"
   after=$(cut -d' ' -f1 /proc/loadavg)
   get() { awk -v k="$1" '$1 == k { print $2 }' "$work/out"; }
   both() { printf "%.3g/%.3g" "$(get "$1"_seconds)" "$(get "$1"_cpu_seconds)"; }

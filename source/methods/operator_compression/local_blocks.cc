@@ -186,12 +186,13 @@ namespace neuhom::operator_compression
   classical_blocks(const BlockGeometry       &geometry,
                    const std::vector<double> &field,
                    const unsigned int         first,
-                   const unsigned int         count)
+                   const unsigned int         count,
+                   const unsigned int         fine_refinement)
   {
     // Two Gauss points per direction integrate the Q1 stiffness of a
     // piecewise constant coefficient exactly.
     const NestedGrid<2>        grid(geometry.N,
-                             geometry.r,
+                             geometry.r * fine_refinement,
                              2,
                              QuasiInterpolation::averaged_l2_projection);
     const CellFieldCoefficient coefficient(geometry.fine_cells(), field);

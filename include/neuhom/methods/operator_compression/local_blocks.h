@@ -162,13 +162,17 @@ namespace neuhom::operator_compression
   /**
    * The classical PG-LOD local blocks (padded, column-major, n_outputs()
    * each) of the coarse cells [first, first + count) for the fine-cell
-   * @p field: one patch problem per cell (lod layer).
+   * @p field: one patch problem per cell (lod layer), on a mesh with
+   * @p fine_refinement cells per direction in each coefficient cell
+   * (h = eps / fine_refinement; the paper asks for h "significantly
+   * smaller" than eps).
    */
   std::vector<double>
   classical_blocks(const BlockGeometry       &geometry,
                    const std::vector<double> &field,
                    unsigned int               first,
-                   unsigned int               count);
+                   unsigned int               count,
+                   unsigned int               fine_refinement = 1);
 } // namespace neuhom::operator_compression
 
 #endif
